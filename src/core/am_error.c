@@ -18,13 +18,17 @@ am_status am_error_set(am_error *err, am_status code, const char *fmt, ...)
 am_status am_error_prefix(am_error *err, const char *fmt, ...)
 {
     if (!err) return AM_OK;
-    char head[AM_ERROR_MSG_MAX], old[AM_ERROR_MSG_MAX];
+    char head[AM_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s%s", head, old);
+    size_t hl = strlen(head), ml = strlen(err->msg), cap = sizeof err->msg - 1;
+    if (hl > cap) hl = cap;
+    if (ml > cap - hl) ml = cap - hl; /* keep the head, truncate the old message */
+    memmove(err->msg + hl, err->msg, ml);
+    memcpy(err->msg, head, hl);
+    err->msg[hl + ml] = '\0';
     return err->code;
 }
 

@@ -132,6 +132,11 @@ typedef struct am_maze_bins {
     int *grid_to_bin;
     /* track: first bin of each edge and its count */
     int *edge_first, *edge_count;
+    /* private to am_maze (arenas with walls, holes or a concave boundary; else NULL and 0):
+     * geodesic distance from each centre to each visibility-graph node, n * n_vert values, used by
+     * am_maze_geodesic_map */
+    int n_vert;
+    double *vert_dist;
 } am_maze_bins;
 
 am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err);

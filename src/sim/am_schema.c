@@ -1,0 +1,111 @@
+#include "am_schema.h"
+
+
+#define NA 0, 0
+/* clang-format off */
+static const am_key_spec schema[] = {
+    /* [run] */
+    {"run", "seed", AM_KEY_INT, "1", 0, 4294967295.0, NULL,
+     "master seed; every random stream (maze.motion, cells.layout, cells.spikes, ...) derives from it"},
+    {"run", "dt_ms", AM_KEY_DOUBLE, "1", 0.01, 10, NULL,
+     "simulation time step (ms)"},
+    {"run", "behavior_dt_ms", AM_KEY_DOUBLE, "10", 0.1, 1000, NULL,
+     "sampling interval of /behavior (ms); rounded to a whole number of steps"},
+    {"run", "max_duration_s", AM_KEY_DOUBLE, "36000", 1, 1e7, NULL,
+     "safety limit on simulated time (s); a protocol that has not ended by then is an error"},
+
+    /* [protocol] */
+    {"protocol", "epochs", AM_KEY_STRING, "run 10 laps, rest 60 s", NA, NULL,
+     "ordered epochs, comma-separated: 'run N laps', 'run T s|min', 'rest T s|min' (awake rest "
+     "where the rat is), 'sleep T s|min' (sleep box, off the maze)"},
+
+    /* [maze] */
+    {"maze", "type", AM_KEY_CHOICE, "linear", NA, "linear|circular|tmaze|wtrack|plus|box|graph|polygon",
+     "maze preset, or 'graph' (track from nodes_cm/edges) or 'polygon' (arena from boundary_cm)"},
+    {"maze", "size_cm", AM_KEY_DOUBLE, "200", 20, 10000, NULL,
+     "preset size (cm): track length, circumference or total arm length; box side"},
+    {"maze", "track_width_cm", AM_KEY_DOUBLE, "10", 1, 100, NULL,
+     "corridor width of tracks (cm)"},
+    {"maze", "nodes_cm", AM_KEY_STRING, "", NA, NULL,
+     "type=graph: node coordinates 'x y; x y; ...' (cm)"},
+    {"maze", "edges", AM_KEY_STRING, "", NA, NULL,
+     "type=graph: edges as node-index pairs 'a-b, b-c, ...' (nodes counted from 0)"},
+    {"maze", "boundary_cm", AM_KEY_STRING, "", NA, NULL,
+     "type=polygon: boundary vertices 'x y; x y; ...' (cm)"},
+    {"maze", "walls_cm", AM_KEY_STRING, "", NA, NULL,
+     "arenas: inner walls as segments 'x1 y1 x2 y2; ...' (cm)"},
+    {"maze", "holes_cm", AM_KEY_STRING, "", NA, NULL,
+     "arenas: holes (obstacles) as polygons 'x y; x y; ... | x y; ...' (cm)"},
+    {"maze", "reward_sites", AM_KEY_STRING, "", NA, NULL,
+     "tracks: node indices of reward sites '0, 1' (empty: the preset's ends); graph tracks need it"},
+
+    /* [reward] */
+    {"reward", "magnitude", AM_KEY_DOUBLE, "1", 0, 1000, NULL,
+     "reward delivered on arrival at a site (arbitrary units, e.g. drops); 0 makes every arrival an omission"},
+    {"reward", "probability", AM_KEY_DOUBLE, "1", 0, 1, NULL,
+     "probability that an arrival is rewarded; otherwise an omission is logged"},
+
+    /* [agent] */
+    {"agent", "run_speed_cm_s", AM_KEY_DOUBLE, "25", 1, 200, NULL,
+     "tracks: cruising speed (cm/s); recorded rats: about 17 on a W-track, 20-40 on linear tracks"},
+    {"agent", "speed_cv", AM_KEY_DOUBLE, "0.1", 0, 0.5, NULL,
+     "tracks: relative std of slow cruising-speed fluctuations (OU, 1 s)"},
+    {"agent", "accel_cm_s2", AM_KEY_DOUBLE, "50", 1, 1000, NULL,
+     "tracks: acceleration and deceleration (cm/s^2)"},
+    {"agent", "dwell_s", AM_KEY_DOUBLE, "3", 0, 600, NULL,
+     "tracks: time the rat stays at each reward site before leaving (s)"},
+    {"agent", "speed_mean_cm_s", AM_KEY_DOUBLE, "8", 0.1, 100, NULL,
+     "arenas: mean speed (cm/s), Rayleigh-distributed (RatInABox default 8)"},
+    {"agent", "speed_tau_s", AM_KEY_DOUBLE, "0.7", 0.01, 100, NULL,
+     "arenas: speed coherence time (s) (RatInABox default 0.7)"},
+    {"agent", "rotvel_std_deg_s", AM_KEY_DOUBLE, "120", 0, 2000, NULL,
+     "arenas: std of rotational velocity (deg/s) (RatInABox default 120)"},
+    {"agent", "rotvel_tau_s", AM_KEY_DOUBLE, "0.08", 0.001, 100, NULL,
+     "arenas: rotational velocity coherence time (s) (RatInABox default 0.08)"},
+    {"agent", "wall_repel_distance_cm", AM_KEY_DOUBLE, "10", 0, 100, NULL,
+     "arenas: walls repel the rat within this distance (cm) (RatInABox default 10)"},
+    {"agent", "wall_repel_strength", AM_KEY_DOUBLE, "1", 0, 10, NULL,
+     "arenas: strength of wall repulsion (RatInABox default 1)"},
+    {"agent", "thigmotaxis", AM_KEY_DOUBLE, "0.5", 0, 1, NULL,
+     "arenas: tendency to follow walls, 0..1 (RatInABox default 0.5)"},
+
+    /* [cells] */
+    {"cells", "n", AM_KEY_INT, "1000", 1, 1000000, NULL,
+     "number of place cells (input layer)"},
+    {"cells", "fraction_active", AM_KEY_DOUBLE, "0.5", 0, 1, NULL,
+     "fraction of cells with a field in this maze (recorded: CA1 0.3-0.5, CA3 about 0.18)"},
+    {"cells", "field_width_cm", AM_KEY_DOUBLE, "40", 1, 500, NULL,
+     "field extent above 10 % of peak (cm); sigma = width / 4.29 (recorded field length 20-50 cm)"},
+    {"cells", "peak_rate_hz", AM_KEY_DOUBLE, "15", 0, 200, NULL,
+     "median in-field peak rate (Hz) (recorded 5-40 Hz)"},
+    {"cells", "peak_rate_sigma", AM_KEY_DOUBLE, "0.3", 0, 2, NULL,
+     "log-space std of peak rates across cells (0: all equal)"},
+    {"cells", "out_rate_hz", AM_KEY_DOUBLE, "0.1", 0, 50, NULL,
+     "out-of-field rate of every cell (Hz)"},
+    {"cells", "directional", AM_KEY_BOOL, "true", NA, NULL,
+     "tracks: fields prefer one running direction (as recorded on linear tracks)"},
+    {"cells", "nonpreferred_gain", AM_KEY_DOUBLE, "0", 0, 1, NULL,
+     "tracks: field gain in the non-preferred direction (0: unidirectional, 1: none)"},
+    {"cells", "theta_hz", AM_KEY_DOUBLE, "8", 1, 20, NULL,
+     "theta frequency (Hz) (recorded 6-10 Hz)"},
+    {"cells", "theta_depth", AM_KEY_DOUBLE, "0.6", 0, 1, NULL,
+     "depth of theta modulation of in-field rates while running, 0..1"},
+    {"cells", "precession_deg", AM_KEY_DOUBLE, "270", 0, 360, NULL,
+     "phase advance from field entry to exit (deg) (recorded 100-355, O'Keefe & Recce 1993)"},
+    {"cells", "rest_gain", AM_KEY_DOUBLE, "0.5", 0, 2, NULL,
+     "in-field rate multiplier during awake immobility (no theta)"},
+};
+/* clang-format on */
+
+const am_key_spec *am_schema(size_t *n)
+{
+    *n = sizeof schema / sizeof schema[0];
+    return schema;
+}
+
+am_config *am_schema_config_alloc(am_error *err)
+{
+    size_t n;
+    const am_key_spec *s = am_schema(&n);
+    return am_config_alloc(s, n, err);
+}

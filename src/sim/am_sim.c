@@ -1,0 +1,672 @@
+#include "am_sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+
+#include "am_version.h"
+
+enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 };
+static const char *const event_kinds[] = {"reward", "omission", "epoch_start", "reward_change"};
+static const char *const mode_names[] = {"run", "rest", "sleep"};
+
+struct am_sim {
+    const am_config *cfg;
+    am_maze *maze;
+    am_agent *agent;
+    am_place *place;
+
+    am_epoch_spec *epochs;
+    int n_epochs;
+    int epoch;            /* index into epochs */
+    double epoch_start;   /* s */
+    long epoch_start_laps;
+    int manual;           /* 1 after am_sim_set_mode: the protocol is dropped */
+
+    double dt, t, max_t;
+    long step;
+    long behavior_every;
+
+    am_stream s_reward;
+    double *site_reward;
+    int n_sites;
+    double reward_prob;
+
+    am_spike *spk;
+    size_t n_spk, cap_spk;
+    double *spk_t;
+    int32_t *spk_cell;
+    size_t cap_buf;
+
+    am_session *sess;
+    int tb_behavior, tb_events, tb_epochs;
+
+    int done, paused;
+    am_sim_summary sum;
+};
+
+/* ---------------------------------------------------------------- construction */
+
+static am_maze *build_maze(const am_config *cfg, am_error *err)
+{
+    const char *type = am_config_str(cfg, "maze.type");
+    double size = am_config_double(cfg, "maze.size_cm") / 100;
+    double width = am_config_double(cfg, "maze.track_width_cm") / 100;
+    am_maze *m = NULL;
+    const char *key = "maze.type";
+    if (!strcmp(type, "graph")) {
+        key = "maze.nodes_cm";
+        m = am_maze_track_parse(am_config_str(cfg, "maze.nodes_cm"), am_config_str(cfg, "maze.edges"),
+                                width, err);
+    } else if (!strcmp(type, "polygon")) {
+        key = "maze.boundary_cm";
+        m = am_maze_arena_parse(am_config_str(cfg, "maze.boundary_cm"),
+                                am_config_str(cfg, "maze.walls_cm"), am_config_str(cfg, "maze.holes_cm"),
+                                err);
+    } else if (!strcmp(type, "box") && (*am_config_str(cfg, "maze.walls_cm") ||
+                                        *am_config_str(cfg, "maze.holes_cm"))) {
+        char boundary[128];
+        snprintf(boundary, sizeof boundary, "0 0; %.17g 0; %.17g %.17g; 0 %.17g", size * 100,
+                 size * 100, size * 100, size * 100);
+        key = "maze.walls_cm";
+        m = am_maze_arena_parse(boundary, am_config_str(cfg, "maze.walls_cm"),
+                                am_config_str(cfg, "maze.holes_cm"), err);
+    } else {
+        m = am_maze_preset_alloc(type, size, width, err);
+    }
+    if (!m) {
+        char msg[AM_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        am_config_error(cfg, err, key, "%s", msg);
+        return NULL;
+    }
+    const char *sites = am_config_str(cfg, "maze.reward_sites");
+    if (am_maze_get_kind(m) == AM_MAZE_TRACK && *sites) {
+        int nodes[64], n = 0;
+        const char *p = sites;
+        while (*p) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p || v < 0 || v >= am_maze_n_nodes(m) || n == 64) {
+                am_config_error(cfg, err, "maze.reward_sites",
+                                "'%s': expected node indices 0..%d separated by commas", sites,
+                                am_maze_n_nodes(m) - 1);
+                am_maze_free(m);
+                return NULL;
+            }
+            nodes[n++] = (int)v;
+            p = end;
+            while (*p == ' ' || *p == ',' || *p == '\t') p++;
+        }
+        if (am_maze_set_site_nodes(m, nodes, n, err)) {
+            char msg[AM_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            am_config_error(cfg, err, "maze.reward_sites", "%s", msg);
+            am_maze_free(m);
+            return NULL;
+        }
+    } else if (am_maze_get_kind(m) == AM_MAZE_TRACK && am_maze_n_sites(m) == 0) {
+        am_config_error(cfg, err, "maze.reward_sites",
+                        "a track needs at least one reward site; list node indices, e.g. '0, 1'");
+        am_maze_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static am_agent_params agent_params(const am_config *cfg)
+{
+    am_agent_params p = am_agent_params_default();
+    p.speed_mean = am_config_double(cfg, "agent.speed_mean_cm_s") / 100;
+    p.speed_tau = am_config_double(cfg, "agent.speed_tau_s");
+    p.rotvel_std = am_config_double(cfg, "agent.rotvel_std_deg_s") * M_PI / 180;
+    p.rotvel_tau = am_config_double(cfg, "agent.rotvel_tau_s");
+    p.wall_repel_distance = am_config_double(cfg, "agent.wall_repel_distance_cm") / 100;
+    p.wall_repel_strength = am_config_double(cfg, "agent.wall_repel_strength");
+    p.thigmotaxis = am_config_double(cfg, "agent.thigmotaxis");
+    p.run_speed = am_config_double(cfg, "agent.run_speed_cm_s") / 100;
+    p.speed_cv = am_config_double(cfg, "agent.speed_cv");
+    p.accel = am_config_double(cfg, "agent.accel_cm_s2") / 100;
+    p.dwell_s = am_config_double(cfg, "agent.dwell_s");
+    return p;
+}
+
+static am_place_params place_params(const am_config *cfg)
+{
+    am_place_params p = am_place_params_default();
+    p.n_cells = (int)am_config_int(cfg, "cells.n");
+    p.fraction_active = am_config_double(cfg, "cells.fraction_active");
+    p.field_width = am_config_double(cfg, "cells.field_width_cm") / 100;
+    p.peak_rate = am_config_double(cfg, "cells.peak_rate_hz");
+    p.peak_rate_sigma = am_config_double(cfg, "cells.peak_rate_sigma");
+    p.out_rate = am_config_double(cfg, "cells.out_rate_hz");
+    p.directional = am_config_bool(cfg, "cells.directional");
+    p.nonpreferred_gain = am_config_double(cfg, "cells.nonpreferred_gain");
+    p.theta_freq = am_config_double(cfg, "cells.theta_hz");
+    p.theta_depth = am_config_double(cfg, "cells.theta_depth");
+    p.precession = am_config_double(cfg, "cells.precession_deg") * M_PI / 180;
+    p.rest_gain = am_config_double(cfg, "cells.rest_gain");
+    return p;
+}
+
+am_sim *am_sim_alloc(const am_config *cfg, am_error *err)
+{
+    am_sim *sim = calloc(1, sizeof *sim);
+    if (!sim) {
+        am_error_set(err, AM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    sim->cfg = cfg;
+    sim->tb_behavior = sim->tb_events = sim->tb_epochs = -1;
+    uint64_t seed = (uint64_t)am_config_int(cfg, "run.seed");
+    sim->dt = am_config_double(cfg, "run.dt_ms") / 1000;
+    sim->behavior_every = lround(am_config_double(cfg, "run.behavior_dt_ms") / 1000 / sim->dt);
+    if (sim->behavior_every < 1) sim->behavior_every = 1;
+    sim->max_t = am_config_double(cfg, "run.max_duration_s");
+
+    if (am_protocol_parse(am_config_str(cfg, "protocol.epochs"), &sim->epochs, &sim->n_epochs,
+                          err)) {
+        char msg[AM_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        am_config_error(cfg, err, "protocol.epochs", "%s", msg);
+        goto fail;
+    }
+    sim->maze = build_maze(cfg, err);
+    if (!sim->maze) goto fail;
+    for (int i = 0; i < sim->n_epochs; i++)
+        if (sim->epochs[i].laps > 0 && am_maze_get_kind(sim->maze) == AM_MAZE_ARENA) {
+            am_config_error(cfg, err, "protocol.epochs",
+                            "epoch %d counts laps, but an arena has no laps; use 'run T s'", i + 1);
+            goto fail;
+        }
+
+    am_agent_params ap = agent_params(cfg);
+    sim->agent = am_agent_alloc(sim->maze, &ap, am_stream_make(seed, "maze.motion"), err);
+    if (!sim->agent) goto fail;
+    am_place_params pp = place_params(cfg);
+    sim->place = am_place_alloc(sim->maze, &pp, am_stream_make(seed, "cells.layout"),
+                                am_stream_make(seed, "cells.spikes"), err);
+    if (!sim->place) goto fail;
+
+    sim->s_reward = am_stream_make(seed, "reward.delivery");
+    sim->n_sites = am_maze_n_sites(sim->maze);
+    sim->site_reward = calloc((size_t)sim->n_sites + 1, sizeof *sim->site_reward);
+    if (!sim->site_reward) {
+        am_error_set(err, AM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < sim->n_sites; i++)
+        sim->site_reward[i] = am_config_double(cfg, "reward.magnitude");
+    sim->reward_prob = am_config_double(cfg, "reward.probability");
+
+    sim->epoch = 0;
+    am_agent_set_mode(sim->agent, sim->epochs[0].mode);
+    return sim;
+fail:
+    am_sim_free(sim);
+    return NULL;
+}
+
+void am_sim_free(am_sim *sim)
+{
+    if (!sim) return;
+    am_place_free(sim->place);
+    am_agent_free(sim->agent);
+    am_maze_free(sim->maze);
+    free(sim->epochs);
+    free(sim->site_reward);
+    free(sim->spk);
+    free(sim->spk_t);
+    free(sim->spk_cell);
+    free(sim);
+}
+
+/* ---------------------------------------------------------------- recording */
+
+static am_status write_provenance(am_sim *sim, const char *command_line, am_error *err)
+{
+    am_session *s = sim->sess;
+    char buf[256];
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) now = (time_t)strtoll(sde, NULL, 10);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char utc[32];
+    strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int64_t seed = am_config_int(sim->cfg, "run.seed");
+    am_status st = AM_OK;
+    st = st ? st : am_session_write_str(s, "/provenance/program", "ammon", err);
+    st = st ? st : am_session_write_str(s, "/provenance/version", AM_VERSION, err);
+    st = st ? st : am_session_write_str(s, "/provenance/git_commit", AM_GIT_COMMIT, err);
+    st = st ? st : am_session_write_str(s, "/provenance/compiler", AM_COMPILER, err);
+    st = st ? st : am_session_write_str(s, "/provenance/build_type", AM_BUILD_TYPE, err);
+    snprintf(buf, sizeof buf, "HDF5 %u.%u.%u; GSL %s; libinih %s; Random123 %s", maj, min, rel,
+             gsl_version, AM_INIH_VERSION, AM_RANDOM123_VERSION);
+    st = st ? st : am_session_write_str(s, "/provenance/libraries", buf, err);
+    st = st ? st : am_session_write_str(s, "/provenance/command_line", command_line, err);
+    st = st ? st : am_session_write_str(s, "/provenance/utc_time", utc, err);
+    st = st ? st : am_session_write_i64(s, "/provenance/seed", &seed, 0, NULL, err);
+    st = st ? st
+            : am_session_write_str(s, "/provenance/rng",
+                                   "Philox4x32-10 (Random123), streams keyed by (seed, name), "
+                                   "counted by (step, entity, draw)",
+                                   err);
+    return st;
+}
+
+static am_status write_maze(am_sim *sim, am_error *err)
+{
+    am_session *s = sim->sess;
+    const am_maze *m = sim->maze;
+    am_status st = am_session_group(s, "/maze", err);
+    st = st ? st : am_session_attr_str(s, "/maze", "type", am_config_str(sim->cfg, "maze.type"), err);
+    st = st ? st
+            : am_session_attr_str(s, "/maze", "kind",
+                                  am_maze_get_kind(m) == AM_MAZE_TRACK ? "track" : "arena", err);
+    if (st) return st;
+    am_vec2 lo, hi;
+    am_maze_bounds(m, &lo, &hi);
+    double bounds[4] = {lo.x, lo.y, hi.x, hi.y};
+    size_t d4 = 4;
+    st = am_session_write_f64(s, "/maze/bounds", bounds, 1, &d4, err);
+    if (st) return st;
+
+    int ns = am_maze_n_sites(m);
+    double *sites = malloc(sizeof(double) * 2 * (size_t)(ns + 1));
+    int32_t *site_node = malloc(sizeof(int32_t) * (size_t)(ns + 1));
+    if (!sites || !site_node) {
+        free(sites);
+        free(site_node);
+        return am_error_set(err, AM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < ns; i++) {
+        am_vec2 p = am_maze_site(m, i);
+        sites[2 * i] = p.x;
+        sites[2 * i + 1] = p.y;
+        site_node[i] = am_maze_site_node(m, i);
+    }
+    size_t ds[2] = {(size_t)ns, 2};
+    st = am_session_write_f64(s, "/maze/sites", sites, 2, ds, err);
+    st = st ? st : am_session_write_i32(s, "/maze/site_node", site_node, 1, ds, err);
+    free(sites);
+    free(site_node);
+    if (st) return st;
+
+    if (am_maze_get_kind(m) == AM_MAZE_TRACK) {
+        int nn = am_maze_n_nodes(m), ne = am_maze_n_edges(m);
+        double *nodes = malloc(sizeof(double) * 2 * (size_t)nn);
+        int32_t *edges = malloc(sizeof(int32_t) * 2 * (size_t)ne);
+        double *len = malloc(sizeof(double) * (size_t)ne);
+        double *off = malloc(sizeof(double) * (size_t)ne);
+        if (!nodes || !edges || !len || !off) st = am_error_set(err, AM_ENOMEM, "out of memory");
+        if (!st) {
+            for (int i = 0; i < nn; i++) {
+                am_vec2 p = am_maze_node(m, i);
+                nodes[2 * i] = p.x;
+                nodes[2 * i + 1] = p.y;
+            }
+            for (int e = 0; e < ne; e++) {
+                int a, b;
+                am_maze_edge_nodes(m, e, &a, &b);
+                edges[2 * e] = a;
+                edges[2 * e + 1] = b;
+                len[e] = am_maze_edge_length(m, e);
+                off[e] = am_maze_linearize(m, (am_trackpos){e, 0});
+            }
+            size_t dn[2] = {(size_t)nn, 2}, de[2] = {(size_t)ne, 2};
+            st = am_session_write_f64(s, "/maze/nodes", nodes, 2, dn, err);
+            st = st ? st : am_session_write_i32(s, "/maze/edges", edges, 2, de, err);
+            st = st ? st : am_session_write_f64(s, "/maze/edge_length", len, 1, de, err);
+            st = st ? st : am_session_write_f64(s, "/maze/edge_lin_offset", off, 1, de, err);
+            st = st ? st : am_session_attr_f64(s, "/maze", "track_width_m", am_maze_track_width(m), err);
+        }
+        free(nodes);
+        free(edges);
+        free(len);
+        free(off);
+        if (st) return st;
+    }
+
+    /* 2 cm bins, as used for rate maps and decoding. */
+    am_maze_bins *b = am_maze_bins_alloc(m, 0.02, err);
+    if (!b) return err ? err->code : AM_EINVAL;
+    size_t db[2] = {(size_t)b->n, 2};
+    st = am_session_write_f64(s, "/maze/bins/centre", (const double *)b->centre, 2, db, err);
+    if (!st && b->lin) st = am_session_write_f64(s, "/maze/bins/lin", b->lin, 1, db, err);
+    st = st ? st : am_session_attr_f64(s, "/maze/bins", "bin_m", b->bin_m, err);
+    am_maze_bins_free(b);
+    return st;
+}
+
+static am_status write_cells(am_sim *sim, am_error *err)
+{
+    am_session *s = sim->sess;
+    int n = am_place_n_cells(sim->place);
+    const am_place_cell *c = am_place_cells(sim->place);
+    size_t dn = (size_t)n, d2[2] = {(size_t)n, 2};
+    double *f = malloc(sizeof(double) * 2 * dn);
+    int32_t *iv = malloc(sizeof(int32_t) * dn);
+    const char **types = malloc(sizeof(char *) * dn);
+    if (!f || !iv || !types) {
+        free(f);
+        free(iv);
+        free(types);
+        return am_error_set(err, AM_ENOMEM, "out of memory");
+    }
+    am_status st = AM_OK;
+    for (int i = 0; i < n; i++) types[i] = "place";
+    st = am_session_write_strs(s, "/cells/type", types, dn, err);
+    for (int i = 0; i < n; i++) iv[i] = c[i].active;
+    st = st ? st : am_session_write_i32(s, "/cells/active", iv, 1, &dn, err);
+    for (int i = 0; i < n; i++) iv[i] = c[i].pref_dir;
+    st = st ? st : am_session_write_i32(s, "/cells/pref_dir", iv, 1, &dn, err);
+    for (int i = 0; i < n; i++) {
+        f[2 * i] = c[i].centre.x;
+        f[2 * i + 1] = c[i].centre.y;
+    }
+    st = st ? st : am_session_write_f64(s, "/cells/field_centre", f, 2, d2, err);
+    for (int i = 0; i < n; i++) f[i] = c[i].lin;
+    st = st ? st : am_session_write_f64(s, "/cells/field_centre_lin", f, 1, &dn, err);
+    for (int i = 0; i < n; i++) f[i] = c[i].peak_rate;
+    st = st ? st : am_session_write_f64(s, "/cells/peak_rate", f, 1, &dn, err);
+    st = st ? st
+            : am_session_attr_f64(s, "/cells", "field_width_m",
+                                  am_config_double(sim->cfg, "cells.field_width_cm") / 100, err);
+    st = st ? st : am_session_attr_f64(s, "/cells", "field_sigma_m", am_place_sigma(sim->place), err);
+    st = st ? st
+            : am_session_attr_f64(s, "/cells", "theta_hz",
+                                  am_config_double(sim->cfg, "cells.theta_hz"), err);
+    free(f);
+    free(iv);
+    free(types);
+    return st;
+}
+
+am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am_error *err)
+{
+    if (sim->sess || sim->step > 0)
+        return am_error_set(err, AM_ESTATE, "am_sim_record must be called once, before the first step");
+    sim->sess = s;
+    am_status st = write_provenance(sim, command_line ? command_line : "", err);
+    st = st ? st : am_session_write_str(s, "/config/written", am_config_written(sim->cfg), err);
+    if (!st) {
+        char *resolved = am_config_resolved(sim->cfg);
+        if (!resolved) return am_error_set(err, AM_ENOMEM, "out of memory");
+        st = am_session_write_str(s, "/config/resolved", resolved, err);
+        free(resolved);
+    }
+    st = st ? st : write_maze(sim, err);
+    st = st ? st : write_cells(sim, err);
+    if (st) return st;
+
+    static const char *const bnames[] = {"t", "x", "y", "lin", "speed", "head_dir", "epoch"};
+    static const am_col_type btypes[] = {AM_COL_F64, AM_COL_F64, AM_COL_F64, AM_COL_F64,
+                                         AM_COL_F64, AM_COL_F64, AM_COL_I32};
+    static const char *const bunits[] = {"s", "m", "m", "m", "m/s", "rad", "index into /epochs"};
+    sim->tb_behavior = am_session_table_open(s, "/behavior", 7, bnames, btypes, bunits, err);
+    if (sim->tb_behavior < 0) return err ? err->code : AM_EIO;
+
+    static const char *const enames[] = {"t", "kind", "site", "magnitude", "epoch"};
+    static const am_col_type etypes[] = {AM_COL_F64, AM_COL_I32, AM_COL_I32, AM_COL_F64, AM_COL_I32};
+    static const char *const eunits[] = {"s", "index into kind_names", "reward site or -1",
+                                         "reward units", "index into /epochs"};
+    sim->tb_events = am_session_table_open(s, "/events", 5, enames, etypes, eunits, err);
+    if (sim->tb_events < 0) return err ? err->code : AM_EIO;
+    st = am_session_write_strs(s, "/events/kind_names", event_kinds, 4, err);
+
+    static const char *const pnames[] = {"start", "stop", "kind", "laps"};
+    static const am_col_type ptypes[] = {AM_COL_F64, AM_COL_F64, AM_COL_I32, AM_COL_I32};
+    static const char *const punits[] = {"s", "s", "index into kind_names", "laps run"};
+    sim->tb_epochs = am_session_table_open(s, "/epochs", 4, pnames, ptypes, punits, err);
+    if (sim->tb_epochs < 0) return err ? err->code : AM_EIO;
+    st = st ? st : am_session_write_strs(s, "/epochs/kind_names", mode_names, 3, err);
+    st = st ? st : am_session_spikes_begin(s, am_place_n_cells(sim->place), err);
+    return st;
+}
+
+static am_status log_event(am_sim *sim, int kind, int site, double magnitude, am_error *err)
+{
+    if (!sim->sess) return AM_OK;
+    double t = sim->t;
+    int32_t k = kind, si = site, ep = sim->epoch;
+    const void *row[] = {&t, &k, &si, &magnitude, &ep};
+    return am_session_table_row(sim->sess, sim->tb_events, row, err);
+}
+
+static am_status log_behavior(am_sim *sim, am_error *err)
+{
+    const am_agent_state *a = am_agent_get_state(sim->agent);
+    double t = sim->t, x = a->pos.x, y = a->pos.y, lin = a->lin, sp = a->speed, hd = a->head_dir;
+    int32_t ep = sim->epoch;
+    const void *row[] = {&t, &x, &y, &lin, &sp, &hd, &ep};
+    return am_session_table_row(sim->sess, sim->tb_behavior, row, err);
+}
+
+static am_status end_epoch(am_sim *sim, am_error *err)
+{
+    sim->sum.n_epochs_done++;
+    if (!sim->sess) return AM_OK;
+    const am_agent_state *a = am_agent_get_state(sim->agent);
+    double start = sim->epoch_start, stop = sim->t;
+    int32_t kind = (int32_t)(sim->manual ? am_agent_get_state(sim->agent)->mode
+                                         : sim->epochs[sim->epoch].mode);
+    int32_t laps = (int32_t)(a->laps - sim->epoch_start_laps);
+    const void *row[] = {&start, &stop, &kind, &laps};
+    return am_session_table_row(sim->sess, sim->tb_epochs, row, err);
+}
+
+static am_status start_epoch(am_sim *sim, int index, am_agent_mode mode, am_error *err)
+{
+    sim->epoch = index;
+    sim->epoch_start = sim->t;
+    sim->epoch_start_laps = am_agent_get_state(sim->agent)->laps;
+    am_agent_set_mode(sim->agent, mode);
+    return log_event(sim, EV_EPOCH_START, -1, (double)mode, err);
+}
+
+/* ---------------------------------------------------------------- stepping */
+
+static int grow_spike_buffers(am_sim *sim)
+{
+    if (sim->n_spk <= sim->cap_buf) return 1;
+    size_t cap = sim->n_spk * 2;
+    double *t = realloc(sim->spk_t, cap * sizeof *t);
+    if (!t) return 0;
+    sim->spk_t = t;
+    int32_t *c = realloc(sim->spk_cell, cap * sizeof *c);
+    if (!c) return 0;
+    sim->spk_cell = c;
+    sim->cap_buf = cap;
+    return 1;
+}
+
+am_status am_sim_step(am_sim *sim, am_error *err)
+{
+    if (sim->paused || sim->done) return AM_OK;
+    am_status st = AM_OK;
+    if (sim->step == 0 && !sim->manual) {
+        st = start_epoch(sim, 0, sim->epochs[0].mode, err);
+        if (st) return st;
+    }
+    if (sim->sess && sim->step % sim->behavior_every == 0) {
+        st = log_behavior(sim, err);
+        if (st) return st;
+    }
+
+    const am_agent_state *a = am_agent_get_state(sim->agent);
+    sim->n_spk = 0;
+    st = am_place_step(sim->place, a, sim->dt, (uint64_t)sim->step, &sim->spk, &sim->n_spk,
+                       &sim->cap_spk, err);
+    if (st) return st;
+    sim->sum.spikes += (long)sim->n_spk;
+    if (sim->sess && sim->n_spk) {
+        if (!grow_spike_buffers(sim)) return am_error_set(err, AM_ENOMEM, "out of memory");
+        for (size_t i = 0; i < sim->n_spk; i++) {
+            sim->spk_t[i] = sim->spk[i].t;
+            sim->spk_cell[i] = sim->spk[i].cell;
+        }
+        st = am_session_spikes_append(sim->sess, sim->spk_t, sim->spk_cell, sim->n_spk, err);
+        if (st) return st;
+    }
+
+    int ev = am_agent_step(sim->agent, (uint64_t)sim->step, sim->dt);
+    sim->step++;
+    sim->t = (double)sim->step * sim->dt;
+    a = am_agent_get_state(sim->agent);
+
+    if ((ev & AM_AGENT_ARRIVED) && a->site >= 0) {
+        sim->sum.laps++;
+        double mag = sim->site_reward[a->site];
+        double u = am_rng_u01(sim->s_reward, (uint64_t)sim->step, (uint32_t)a->site, 0);
+        if (mag > 0 && u < sim->reward_prob) {
+            sim->sum.rewards++;
+            st = log_event(sim, EV_REWARD, a->site, mag, err);
+        } else {
+            sim->sum.omissions++;
+            st = log_event(sim, EV_OMISSION, a->site, 0, err);
+        }
+        if (st) return st;
+    }
+
+    if (!sim->manual) {
+        const am_epoch_spec *e = &sim->epochs[sim->epoch];
+        int ended = e->laps > 0 ? (a->laps - sim->epoch_start_laps >= e->laps)
+                                : (sim->t >= sim->epoch_start + e->duration_s - 0.5 * sim->dt);
+        if (ended) {
+            st = end_epoch(sim, err);
+            if (st) return st;
+            if (sim->epoch + 1 < sim->n_epochs) {
+                st = start_epoch(sim, sim->epoch + 1, sim->epochs[sim->epoch + 1].mode, err);
+                if (st) return st;
+            } else {
+                sim->done = 1;
+            }
+        }
+    }
+    if (!sim->done && sim->t > sim->max_t)
+        return am_config_error(sim->cfg, err, "run.max_duration_s",
+                               "the protocol has not ended after %g s of simulated time "
+                               "(is the rat able to reach its reward sites?)",
+                               sim->max_t);
+    return AM_OK;
+}
+
+am_status am_sim_run(am_sim *sim, int (*should_stop)(void), void (*progress)(void *, double),
+                     void *progress_user, am_error *err)
+{
+    while (!sim->done) {
+        if (should_stop && should_stop())
+            return am_error_set(err, AM_EINTR, "interrupted at t = %.3f s", sim->t);
+        if (sim->paused) return am_error_set(err, AM_ESTATE, "the simulation is paused");
+        am_status st = am_sim_step(sim, err);
+        if (st) return st;
+        if (progress) progress(progress_user, sim->t);
+    }
+    return AM_OK;
+}
+
+am_status am_sim_finish(am_sim *sim, am_error *err)
+{
+    if (!sim->done && sim->step > 0) {
+        am_status st = end_epoch(sim, err);
+        if (st) return st;
+    }
+    if (!sim->sess) return AM_OK;
+    am_session *s = sim->sess;
+    am_status st = am_session_group(s, "/summary", err);
+    st = st ? st : am_session_attr_f64(s, "/summary", "duration_s", sim->t, err);
+    st = st ? st : am_session_attr_i64(s, "/summary", "steps", sim->step, err);
+    st = st ? st : am_session_attr_i64(s, "/summary", "laps", sim->sum.laps, err);
+    st = st ? st : am_session_attr_i64(s, "/summary", "rewards", sim->sum.rewards, err);
+    st = st ? st : am_session_attr_i64(s, "/summary", "omissions", sim->sum.omissions, err);
+    st = st ? st : am_session_attr_i64(s, "/summary", "spikes", sim->sum.spikes, err);
+    st = st ? st : am_session_attr_f64(s, "/summary", "dt_s", sim->dt, err);
+    return st;
+}
+
+/* ---------------------------------------------------------------- queries and changes */
+
+int am_sim_done(const am_sim *sim) { return sim->done; }
+double am_sim_time(const am_sim *sim) { return sim->t; }
+double am_sim_dt(const am_sim *sim) { return sim->dt; }
+int am_sim_epoch(const am_sim *sim) { return sim->epoch; }
+am_agent_mode am_sim_mode(const am_sim *sim) { return am_agent_get_state(sim->agent)->mode; }
+const am_agent_state *am_sim_agent_state(const am_sim *sim) { return am_agent_get_state(sim->agent); }
+const am_maze *am_sim_maze(const am_sim *sim) { return sim->maze; }
+const am_place *am_sim_place(const am_sim *sim) { return sim->place; }
+
+const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n)
+{
+    *n = sim->n_spk;
+    return sim->spk;
+}
+
+am_sim_summary am_sim_get_summary(const am_sim *sim)
+{
+    am_sim_summary s = sim->sum;
+    s.t_end = sim->t;
+    s.steps = sim->step;
+    return s;
+}
+
+double am_sim_expected_duration(const am_sim *sim)
+{
+    const am_maze *m = sim->maze;
+    double lap_s = 0;
+    if (am_maze_get_kind(m) == AM_MAZE_TRACK) {
+        /* mean graph distance between distinct sites (or the loop length for one site) */
+        int ns = am_maze_n_sites(m);
+        double d = 0;
+        int pairs = 0;
+        for (int i = 0; i < ns; i++)
+            for (int j = 0; j < ns; j++)
+                if (i != j) {
+                    d += am_maze_node_distance(m, am_maze_site_node(m, i), am_maze_site_node(m, j));
+                    pairs++;
+                }
+        d = pairs ? d / pairs : am_maze_track_length(m);
+        double v = am_config_double(sim->cfg, "agent.run_speed_cm_s") / 100;
+        double acc = am_config_double(sim->cfg, "agent.accel_cm_s2") / 100;
+        lap_s = d / v + v / acc + am_config_double(sim->cfg, "agent.dwell_s");
+    }
+    double total = 0;
+    for (int i = 0; i < sim->n_epochs; i++)
+        total += sim->epochs[i].laps > 0 ? (double)sim->epochs[i].laps * lap_s
+                                         : sim->epochs[i].duration_s;
+    return total;
+}
+
+am_status am_sim_set_mode(am_sim *sim, am_agent_mode mode, am_error *err)
+{
+    if (mode != AM_MODE_RUN && mode != AM_MODE_REST && mode != AM_MODE_SLEEP)
+        return am_error_set(err, AM_EINVAL, "unknown mode %d; allowed: run, rest, sleep", (int)mode);
+    if (sim->step > 0 || sim->manual) {
+        am_status st = end_epoch(sim, err);
+        if (st) return st;
+    }
+    sim->manual = 1;
+    sim->done = 0;
+    return start_epoch(sim, sim->sum.n_epochs_done, mode, err);
+}
+
+am_status am_sim_set_reward(am_sim *sim, int site, double magnitude, am_error *err)
+{
+    if (site < 0 || site >= sim->n_sites)
+        return am_error_set(err, AM_EINVAL, "no reward site %d; this maze has sites 0..%d", site,
+                            sim->n_sites - 1);
+    if (!(magnitude >= 0))
+        return am_error_set(err, AM_EINVAL, "reward magnitude must be >= 0 (got %g)", magnitude);
+    sim->site_reward[site] = magnitude;
+    return log_event(sim, EV_REWARD_CHANGE, site, magnitude, err);
+}
+
+void am_sim_pause(am_sim *sim, int paused) { sim->paused = paused != 0; }
+int am_sim_paused(const am_sim *sim) { return sim->paused; }

@@ -1,0 +1,197 @@
+"""Command-line behaviour of `ammon`: help, bad input, Ctrl-C, determinism.
+
+Every bad input must give one clear line on stderr, a non-zero exit and no file under the output
+name (nor a temporary one left behind). Run by ctest with AMMON=<path to the binary>.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+
+AMMON = os.environ["AMMON"]
+SRC = os.environ["AMMON_SOURCE"]
+LINEAR = os.path.join(SRC, "data", "configs", "linear_track.ini")
+SHORT = ["--set", "protocol.epochs=run 2 laps, rest 1 s", "--set", "cells.n=200", "--quiet"]
+
+
+def run(args, cwd=None, env=None):
+    return subprocess.run([AMMON] + args, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=240)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class Help(unittest.TestCase):
+    def test_help_everywhere(self):
+        for args in (["--help"], ["run", "--help"], ["config", "--help"]):
+            r = run(args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertIn("usage: ammon", r.stdout)
+
+    def test_no_command(self):
+        r = run([])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("usage", r.stderr)
+
+    def test_unknown_command_and_option(self):
+        r = run(["fly"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("unknown command 'fly'", r.stderr)
+        r = run(["run", LINEAR, "--fast"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("unknown option '--fast'", r.stderr)
+
+    def test_version(self):
+        r = run(["--version"])
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"ammon \d+\.\d+\.\d+")
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.d = self.dir.name
+        self.out = os.path.join(self.d, "out.h5")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def assert_clean_failure(self, r, *needles):
+        self.assertNotEqual(r.returncode, 0)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, r.stderr)
+        for n in needles:
+            self.assertIn(n, lines[0])
+        self.assertEqual([f for f in os.listdir(self.d) if f.startswith("out.h5")], [])
+
+    def test_missing_file(self):
+        r = run(["run", os.path.join(self.d, "nope.ini"), "-o", self.out])
+        self.assert_clean_failure(r, "nope.ini", "No such file")
+
+    def test_malformed_line(self):
+        cfg = os.path.join(self.d, "bad.ini")
+        write(cfg, "[run]\nseed = 3\nthis line has no equals sign\n")
+        r = run(["run", cfg, "-o", self.out])
+        self.assert_clean_failure(r, "bad.ini:3", "malformed")
+
+    def test_unknown_key_with_suggestion(self):
+        cfg = os.path.join(self.d, "typo.ini")
+        write(cfg, "[cells]\nfield_widht_cm = 30\n")
+        r = run(["run", cfg, "-o", self.out])
+        self.assert_clean_failure(r, "typo.ini:2", "field_widht_cm", "did you mean", "field_width_cm")
+
+    def test_unknown_section(self):
+        cfg = os.path.join(self.d, "sec.ini")
+        write(cfg, "[cell]\nn = 30\n")
+        r = run(["run", cfg, "-o", self.out])
+        self.assert_clean_failure(r, "sec.ini:1", "cells")
+
+    def test_out_of_range(self):
+        cfg = os.path.join(self.d, "range.ini")
+        write(cfg, "[cells]\nfield_width_cm = 5000\n")
+        r = run(["run", cfg, "-o", self.out])
+        self.assert_clean_failure(r, "range.ini:2", "field_width_cm", "out of range", "allowed")
+
+    def test_bad_choice(self):
+        r = run(["run", LINEAR, "-o", self.out, "--set", "maze.type=hexagon"])
+        self.assert_clean_failure(r, "--set", "maze.type", "linear")
+
+    def test_bad_protocol(self):
+        r = run(["run", LINEAR, "-o", self.out, "--set", "protocol.epochs=run 3 parsecs"])
+        self.assert_clean_failure(r, "protocol.epochs", "parsecs", "allowed")
+
+    def test_laps_in_arena(self):
+        r = run(["run", LINEAR, "-o", self.out, "--set", "maze.type=box"])
+        self.assert_clean_failure(r, "protocol.epochs", "laps")
+
+    def test_unwritable_output(self):
+        out = os.path.join(self.d, "no", "such", "dir", "out.h5")
+        r = run(["run", LINEAR, "-o", out] + SHORT)
+        self.assert_clean_failure(r, "no/such/dir")
+        self.assertFalse(os.path.exists(os.path.dirname(out)))
+
+    def test_ctrl_c_leaves_nothing(self):
+        p = subprocess.Popen([AMMON, "run", LINEAR, "-o", self.out, "--quiet",
+                              "--set", "protocol.epochs=run 100000 s"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(
+                f.startswith("out.h5.tmp") for f in os.listdir(self.d)):
+            time.sleep(0.05)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130)
+        self.assertIn("interrupted", err)
+        self.assertEqual(os.listdir(self.d), [])
+
+
+class Config(unittest.TestCase):
+    def test_resolved_has_every_default_and_overrides(self):
+        r = run(["config", LINEAR, "--set", "cells.n=5", "--seed", "42"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("n = 5", r.stdout)
+        self.assertIn("seed = 42", r.stdout)
+        self.assertIn("theta_hz = 8", r.stdout)  # a default the file does not set
+        # the resolved text is itself a valid config that resolves to the same text
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "resolved.ini")
+            write(p, r.stdout)
+            r2 = run(["config", p])
+            self.assertEqual(r2.returncode, 0, r2.stderr)
+            strip = lambda t: [l for l in t.splitlines() if not l.startswith(";")]
+            self.assertEqual(strip(r2.stdout), strip(r.stdout))
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                out[name] = obj[()]
+        f.visititems(visit)
+    return out
+
+
+class Determinism(unittest.TestCase):
+    def run_in(self, d, seed, extra_env=None):
+        env = dict(os.environ)
+        env.update(extra_env or {})
+        r = run(["run", LINEAR, "-o", "run.h5", "--seed", str(seed)] + SHORT, cwd=d, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return os.path.join(d, "run.h5")
+
+    def test_same_seed_same_data_other_seed_differs(self):
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, \
+                tempfile.TemporaryDirectory() as c:
+            fa, fb, fc = self.run_in(a, 7), self.run_in(b, 7), self.run_in(c, 8)
+            da, db, dc = datasets(fa), datasets(fb), datasets(fc)
+            self.assertEqual(sorted(da), sorted(db))
+            for k in da:
+                if k == "provenance/utc_time":
+                    continue
+                self.assertTrue(np.array_equal(da[k], db[k], equal_nan=da[k].dtype.kind == "f"), k)
+            self.assertGreater(len(da["spikes/t"]), 100)
+            self.assertFalse(np.array_equal(da["spikes/t"], dc["spikes/t"]))
+            self.assertFalse(np.array_equal(da["behavior/x"], dc["behavior/x"]))
+
+    def test_same_seed_same_bytes(self):
+        # provenance time pinned (SOURCE_DATE_EPOCH), same command line: the files are identical
+        env = {"SOURCE_DATE_EPOCH": "1700000000"}
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            fa, fb = self.run_in(a, 3, env), self.run_in(b, 3, env)
+            with open(fa, "rb") as x, open(fb, "rb") as y:
+                self.assertEqual(x.read(), y.read())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
