@@ -970,11 +970,28 @@ const char *am_config_written(const am_config *c) {
     return (c && c->written) ? c->written : "";
 }
 
+/* Appends text as "# " comment lines of at most 96 characters, broken at spaces (libinih reads
+ * lines of at most 200 characters). */
+static void comment_wrapped(sbuf *b, const char *text) {
+    const size_t width = 94;
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ') n--;
+            if (n == 0) n = width;
+        }
+        sb_appendf(b, "# %.*s\n", (int)n, text);
+        text += n;
+        while (*text == ' ') text++;
+    }
+}
+
 char *am_config_resolved(const am_config *c) {
     if (!c) return NULL;
     sbuf b = {0};
-    sb_append(&b, "# Resolved configuration: every key with its value. The comment above each key "
-                  "gives its meaning, what is allowed and where the value came from.\n");
+    sb_append(&b, "# Resolved configuration: every key with its value. The comments above each\n"
+                  "# key give its meaning, what is allowed and where the value came from.\n");
     for (size_t s = 0; s < c->n_sections; s++) {
         sb_appendf(&b, "\n[%s]\n", c->sections[s]);
         for (size_t i = 0; i < c->n; i++) {
@@ -982,8 +999,8 @@ char *am_config_resolved(const am_config *c) {
             if (strcmp(k->section, c->sections[s]) != 0) continue;
             char allowed[512];
             allowed_text(k, allowed, sizeof allowed);
-            sb_appendf(&b, "# %s (allowed: %s; from: %s)\n", k->doc ? k->doc : "", allowed,
-                       c->vals[i].origin);
+            comment_wrapped(&b, k->doc ? k->doc : "");
+            sb_appendf(&b, "# allowed: %s; from: %s\n", allowed, c->vals[i].origin);
             sb_appendf(&b, "%s = %s\n", k->name, c->vals[i].text);
         }
     }

@@ -45,6 +45,7 @@ struct am_maze {
     int open_convex;
     /* visibility graph: positions, their sectors (sorted obstacle angles), sector nodes */
     int n_pos;
+    int (*seg_pos)[2]; /* position index of each segment end */
     am_vec2 *pos;
     int *pos_first, *pos_k; /* into ang / sec_node */
     double *ang;            /* obstacle directions at each position, sorted, in [-pi, pi] */
@@ -56,47 +57,37 @@ struct am_maze {
 /* ------------------------------------------------------------------------------------------ */
 /* vector helpers                                                                             */
 
-static am_vec2 v2(double x, double y)
-{
+static am_vec2 v2(double x, double y) {
     am_vec2 r = {x, y};
     return r;
 }
-static am_vec2 v_sub(am_vec2 a, am_vec2 b)
-{
+static am_vec2 v_sub(am_vec2 a, am_vec2 b) {
     return v2(a.x - b.x, a.y - b.y);
 }
-static am_vec2 v_add(am_vec2 a, am_vec2 b)
-{
+static am_vec2 v_add(am_vec2 a, am_vec2 b) {
     return v2(a.x + b.x, a.y + b.y);
 }
-static am_vec2 v_scale(am_vec2 a, double s)
-{
+static am_vec2 v_scale(am_vec2 a, double s) {
     return v2(a.x * s, a.y * s);
 }
-static double v_dot(am_vec2 a, am_vec2 b)
-{
+static double v_dot(am_vec2 a, am_vec2 b) {
     return a.x * b.x + a.y * b.y;
 }
-static double v_cross(am_vec2 a, am_vec2 b)
-{
+static double v_cross(am_vec2 a, am_vec2 b) {
     return a.x * b.y - a.y * b.x;
 }
-static double v_norm(am_vec2 a)
-{
-    return hypot(a.x, a.y);
+static double v_norm(am_vec2 a) {
+    return sqrt(a.x * a.x + a.y * a.y);
 }
-static double v_dist(am_vec2 a, am_vec2 b)
-{
-    return hypot(a.x - b.x, a.y - b.y);
+static double v_dist(am_vec2 a, am_vec2 b) {
+    return v_norm(v_sub(a, b));
 }
-static int v_finite(am_vec2 a)
-{
+static int v_finite(am_vec2 a) {
     return isfinite(a.x) && isfinite(a.y);
 }
 
 /* Nearest point on segment a-b to p; *t (may be NULL) gets its parameter in [0, 1]. */
-static am_vec2 seg_closest(am_vec2 a, am_vec2 b, am_vec2 p, double *t)
-{
+static am_vec2 seg_closest(am_vec2 a, am_vec2 b, am_vec2 p, double *t) {
     am_vec2 d = v_sub(b, a);
     double l2 = v_dot(d, d), u = 0.0;
     if (l2 > 0.0) {
@@ -109,27 +100,29 @@ static am_vec2 seg_closest(am_vec2 a, am_vec2 b, am_vec2 p, double *t)
     return v_add(a, v_scale(d, u));
 }
 
-static double seg_dist(am_vec2 a, am_vec2 b, am_vec2 p)
-{
+static double seg_dist(am_vec2 a, am_vec2 b, am_vec2 p) {
     return v_dist(p, seg_closest(a, b, p, NULL));
 }
 
+/* Squared distance from p to segment a-b (no square root: for the hot on-edge tests). */
+static double seg_dist2(am_vec2 a, am_vec2 b, am_vec2 p) {
+    am_vec2 q = v_sub(seg_closest(a, b, p, NULL), p);
+    return v_dot(q, q);
+}
+
 /* Signed distance of c from the line through a and b (positive on the left). */
-static double side(am_vec2 a, am_vec2 b, am_vec2 c)
-{
+static double side(am_vec2 a, am_vec2 b, am_vec2 c) {
     am_vec2 d = v_sub(b, a);
     double l = v_norm(d);
     return l > 0.0 ? v_cross(d, v_sub(c, a)) / l : 0.0;
 }
 
-static int sgn(double x)
-{
+static int sgn(double x) {
     return x > GEOM_EPS ? 1 : (x < -GEOM_EPS ? -1 : 0);
 }
 
 /* 1 if the segments a-b and c-d cross at a point interior to both. */
-static int seg_proper_cross(am_vec2 a, am_vec2 b, am_vec2 c, am_vec2 d)
-{
+static int seg_proper_cross(am_vec2 a, am_vec2 b, am_vec2 c, am_vec2 d) {
     int s1 = sgn(side(a, b, c)), s2 = sgn(side(a, b, d));
     if (s1 * s2 >= 0) return 0;
     int s3 = sgn(side(c, d, a)), s4 = sgn(side(c, d, b));
@@ -137,15 +130,13 @@ static int seg_proper_cross(am_vec2 a, am_vec2 b, am_vec2 c, am_vec2 d)
 }
 
 /* 1 if the closed segments a-b and c-d share any point. */
-static int seg_touch(am_vec2 a, am_vec2 b, am_vec2 c, am_vec2 d)
-{
+static int seg_touch(am_vec2 a, am_vec2 b, am_vec2 c, am_vec2 d) {
     if (seg_proper_cross(a, b, c, d)) return 1;
     return seg_dist(a, b, c) <= GEOM_EPS || seg_dist(a, b, d) <= GEOM_EPS ||
            seg_dist(c, d, a) <= GEOM_EPS || seg_dist(c, d, b) <= GEOM_EPS;
 }
 
-static int poly_contains(const am_vec2 *v, int n, am_vec2 p)
-{
+static int poly_contains(const am_vec2 *v, int n, am_vec2 p) {
     int c = 0;
     for (int i = 0, j = n - 1; i < n; j = i++) {
         if ((v[i].y > p.y) != (v[j].y > p.y)) {
@@ -156,23 +147,21 @@ static int poly_contains(const am_vec2 *v, int n, am_vec2 p)
     return c;
 }
 
-static int poly_on_edge(const am_vec2 *v, int n, am_vec2 p)
-{
+static int poly_on_edge(const am_vec2 *v, int n, am_vec2 p) {
     for (int i = 0, j = n - 1; i < n; j = i++)
-        if (seg_dist(v[j], v[i], p) <= GEOM_EPS) return 1;
+        if (seg_dist2(v[j], v[i], p) <= GEOM_EPS * GEOM_EPS) return 1;
     return 0;
 }
 
-static double poly_area(const am_vec2 *v, int n)
-{
+static double poly_area(const am_vec2 *v, int n) {
     double a = 0.0;
-    for (int i = 0, j = n - 1; i < n; j = i++) a += v_cross(v[j], v[i]);
+    for (int i = 0, j = n - 1; i < n; j = i++)
+        a += v_cross(v[j], v[i]);
     return 0.5 * a;
 }
 
 /* 1 if no two non-adjacent edges touch and adjacent edges only share their vertex. */
-static int poly_simple(const am_vec2 *v, int n)
-{
+static int poly_simple(const am_vec2 *v, int n) {
     for (int i = 0; i < n; i++) {
         am_vec2 a = v[i], b = v[(i + 1) % n];
         for (int j = i + 1; j < n; j++) {
@@ -184,7 +173,8 @@ static int poly_simple(const am_vec2 *v, int n)
                 /* adjacent edges must not fold back onto each other */
                 am_vec2 shared = (j == i + 1) ? b : a;
                 am_vec2 o1 = (j == i + 1) ? a : b, o2 = (j == i + 1) ? d : c;
-                if (sgn(side(shared, o1, o2)) == 0 && v_dot(v_sub(o1, shared), v_sub(o2, shared)) > 0)
+                if (sgn(side(shared, o1, o2)) == 0 &&
+                    v_dot(v_sub(o1, shared), v_sub(o2, shared)) > 0)
                     return 0;
             }
         }
@@ -195,8 +185,7 @@ static int poly_simple(const am_vec2 *v, int n)
 /* ------------------------------------------------------------------------------------------ */
 /* common                                                                                     */
 
-void am_maze_free(am_maze *m)
-{
+void am_maze_free(am_maze *m) {
     if (!m) return;
     free(m->site_pt);
     free(m->site_node);
@@ -214,6 +203,7 @@ void am_maze_free(am_maze *m)
     free(m->hole_pts);
     free(m->seg);
     free(m->pos);
+    free(m->seg_pos);
     free(m->pos_first);
     free(m->pos_k);
     free(m->ang);
@@ -222,20 +212,17 @@ void am_maze_free(am_maze *m)
     free(m);
 }
 
-static am_maze *fail_nomem(am_maze *m, am_error *err)
-{
+static am_maze *fail_nomem(am_maze *m, am_error *err) {
     am_maze_free(m);
     am_error_set(err, AM_ENOMEM, "maze: out of memory");
     return NULL;
 }
 
-am_maze_kind am_maze_get_kind(const am_maze *m)
-{
+am_maze_kind am_maze_get_kind(const am_maze *m) {
     return m->kind;
 }
 
-void am_maze_bounds(const am_maze *m, am_vec2 *lo, am_vec2 *hi)
-{
+void am_maze_bounds(const am_maze *m, am_vec2 *lo, am_vec2 *hi) {
     if (lo) *lo = m->lo;
     if (hi) *hi = m->hi;
 }
@@ -243,25 +230,21 @@ void am_maze_bounds(const am_maze *m, am_vec2 *lo, am_vec2 *hi)
 /* ------------------------------------------------------------------------------------------ */
 /* reward sites                                                                               */
 
-int am_maze_n_sites(const am_maze *m)
-{
+int am_maze_n_sites(const am_maze *m) {
     return m->n_sites;
 }
 
-am_vec2 am_maze_site(const am_maze *m, int i)
-{
+am_vec2 am_maze_site(const am_maze *m, int i) {
     if (i < 0 || i >= m->n_sites) return v2(NAN, NAN);
     return m->site_pt[i];
 }
 
-int am_maze_site_node(const am_maze *m, int i)
-{
+int am_maze_site_node(const am_maze *m, int i) {
     if (i < 0 || i >= m->n_sites) return -1;
     return m->site_node[i];
 }
 
-static am_status sites_resize(am_maze *m, int n, am_error *err)
-{
+static am_status sites_resize(am_maze *m, int n, am_error *err) {
     am_vec2 *pt = NULL;
     int *nd = NULL;
     if (n > 0) {
@@ -281,11 +264,11 @@ static am_status sites_resize(am_maze *m, int n, am_error *err)
     return AM_OK;
 }
 
-am_status am_maze_set_site_nodes(am_maze *m, const int *nodes, int n, am_error *err)
-{
+am_status am_maze_set_site_nodes(am_maze *m, const int *nodes, int n, am_error *err) {
     if (m->kind != AM_MAZE_TRACK)
-        return am_error_set(err, AM_EINVAL,
-                            "maze: reward sites of an arena are points; use am_maze_set_site_points");
+        return am_error_set(
+            err, AM_EINVAL,
+            "maze: reward sites of an arena are points; use am_maze_set_site_points");
     if (n < 0 || (n > 0 && !nodes))
         return am_error_set(err, AM_EINVAL, "maze: bad reward site list (count %d)", n);
     for (int i = 0; i < n; i++)
@@ -302,8 +285,7 @@ am_status am_maze_set_site_nodes(am_maze *m, const int *nodes, int n, am_error *
     return AM_OK;
 }
 
-am_status am_maze_set_site_points(am_maze *m, const am_vec2 *pts, int n, am_error *err)
-{
+am_status am_maze_set_site_points(am_maze *m, const am_vec2 *pts, int n, am_error *err) {
     if (n < 0 || (n > 0 && !pts))
         return am_error_set(err, AM_EINVAL, "maze: bad reward site list (count %d)", n);
     for (int i = 0; i < n; i++) {
@@ -340,8 +322,7 @@ am_status am_maze_set_site_points(am_maze *m, const am_vec2 *pts, int n, am_erro
 /* track                                                                                      */
 
 am_maze *am_maze_track_alloc(const am_vec2 *nodes, int n_nodes, const int (*edges)[2], int n_edges,
-                             double width_m, am_error *err)
-{
+                             double width_m, am_error *err) {
     if (!nodes || n_nodes < 2) {
         am_error_set(err, AM_EINVAL, "track: needs at least 2 nodes, got %d", nodes ? n_nodes : 0);
         return NULL;
@@ -472,24 +453,20 @@ am_maze *am_maze_track_alloc(const am_vec2 *nodes, int n_nodes, const int (*edge
     return m;
 }
 
-int am_maze_n_nodes(const am_maze *m)
-{
+int am_maze_n_nodes(const am_maze *m) {
     return m->n_nodes;
 }
 
-int am_maze_n_edges(const am_maze *m)
-{
+int am_maze_n_edges(const am_maze *m) {
     return m->n_edges;
 }
 
-am_vec2 am_maze_node(const am_maze *m, int node)
-{
+am_vec2 am_maze_node(const am_maze *m, int node) {
     if (node < 0 || node >= m->n_nodes) return v2(NAN, NAN);
     return m->node[node];
 }
 
-void am_maze_edge_nodes(const am_maze *m, int edge, int *a, int *b)
-{
+void am_maze_edge_nodes(const am_maze *m, int edge, int *a, int *b) {
     int ea = -1, eb = -1;
     if (edge >= 0 && edge < m->n_edges) {
         ea = m->edge[edge][0];
@@ -499,24 +476,20 @@ void am_maze_edge_nodes(const am_maze *m, int edge, int *a, int *b)
     if (b) *b = eb;
 }
 
-double am_maze_edge_length(const am_maze *m, int edge)
-{
+double am_maze_edge_length(const am_maze *m, int edge) {
     if (edge < 0 || edge >= m->n_edges) return 0.0;
     return m->elen[edge];
 }
 
-double am_maze_track_length(const am_maze *m)
-{
+double am_maze_track_length(const am_maze *m) {
     return m->total;
 }
 
-double am_maze_track_width(const am_maze *m)
-{
+double am_maze_track_width(const am_maze *m) {
     return m->width;
 }
 
-int am_maze_node_edges(const am_maze *m, int node, int *edges, int max)
-{
+int am_maze_node_edges(const am_maze *m, int node, int *edges, int max) {
     int c = 0;
     for (int e = 0; e < m->n_edges; e++)
         if (m->edge[e][0] == node || m->edge[e][1] == node) {
@@ -526,20 +499,17 @@ int am_maze_node_edges(const am_maze *m, int node, int *edges, int max)
     return c;
 }
 
-double am_maze_node_distance(const am_maze *m, int a, int b)
-{
+double am_maze_node_distance(const am_maze *m, int a, int b) {
     if (a < 0 || b < 0 || a >= m->n_nodes || b >= m->n_nodes) return INFINITY;
     return m->ndist[a * m->n_nodes + b];
 }
 
-int am_maze_next_node(const am_maze *m, int a, int b)
-{
+int am_maze_next_node(const am_maze *m, int a, int b) {
     if (a < 0 || b < 0 || a >= m->n_nodes || b >= m->n_nodes) return -1;
     return m->nnext[a * m->n_nodes + b];
 }
 
-static am_trackpos clamp_tp(const am_maze *m, am_trackpos p)
-{
+static am_trackpos clamp_tp(const am_maze *m, am_trackpos p) {
     if (p.edge < 0) p.edge = 0;
     if (p.edge >= m->n_edges) p.edge = m->n_edges - 1;
     if (!(p.s > 0.0)) p.s = 0.0;
@@ -547,8 +517,7 @@ static am_trackpos clamp_tp(const am_maze *m, am_trackpos p)
     return p;
 }
 
-am_vec2 am_maze_track_point(const am_maze *m, am_trackpos p)
-{
+am_vec2 am_maze_track_point(const am_maze *m, am_trackpos p) {
     if (m->kind != AM_MAZE_TRACK) return v2(NAN, NAN);
     p = clamp_tp(m, p);
     am_vec2 a = m->node[m->edge[p.edge][0]], b = m->node[m->edge[p.edge][1]];
@@ -557,8 +526,7 @@ am_vec2 am_maze_track_point(const am_maze *m, am_trackpos p)
     return v_add(a, v_scale(v_sub(b, a), t));
 }
 
-am_trackpos am_maze_track_nearest(const am_maze *m, am_vec2 p, double *dist)
-{
+am_trackpos am_maze_track_nearest(const am_maze *m, am_vec2 p, double *dist) {
     am_trackpos best = {0, 0.0};
     double bd = INFINITY;
     for (int e = 0; e < m->n_edges; e++) {
@@ -575,21 +543,20 @@ am_trackpos am_maze_track_nearest(const am_maze *m, am_vec2 p, double *dist)
     return best;
 }
 
-double am_maze_linearize(const am_maze *m, am_trackpos p)
-{
+double am_maze_linearize(const am_maze *m, am_trackpos p) {
     if (m->kind != AM_MAZE_TRACK) return NAN;
     p = clamp_tp(m, p);
     return m->eoff[p.edge] + p.s;
 }
 
-am_trackpos am_maze_delinearize(const am_maze *m, double lin)
-{
+am_trackpos am_maze_delinearize(const am_maze *m, double lin) {
     am_trackpos r = {0, 0.0};
     if (m->kind != AM_MAZE_TRACK) return r;
     if (!(lin > 0.0)) lin = 0.0;
     if (lin > m->total) lin = m->total;
     int e = 0;
-    while (e < m->n_edges - 1 && lin >= m->eoff[e] + m->elen[e]) e++;
+    while (e < m->n_edges - 1 && lin >= m->eoff[e] + m->elen[e])
+        e++;
     r.edge = e;
     r.s = lin - m->eoff[e];
     if (r.s < 0.0) r.s = 0.0;
@@ -597,24 +564,24 @@ am_trackpos am_maze_delinearize(const am_maze *m, double lin)
     return r;
 }
 
-am_vec2 am_maze_edge_dir(const am_maze *m, int edge)
-{
+am_vec2 am_maze_edge_dir(const am_maze *m, int edge) {
     if (edge < 0 || edge >= m->n_edges) return v2(NAN, NAN);
     return m->edir[edge];
 }
 
-void am_maze_track_node_distances(const am_maze *m, am_trackpos p, double *out)
-{
+void am_maze_track_node_distances(const am_maze *m, am_trackpos p, double *out) {
     int n = m->n_nodes;
+    if (m->kind != AM_MAZE_TRACK) return;
     p = clamp_tp(m, p);
     int a = m->edge[p.edge][0], b = m->edge[p.edge][1];
     double sa = p.s, sb = m->elen[p.edge] - p.s;
-    for (int v = 0; v < n; v++) out[v] = fmin(sa + m->ndist[a * n + v], sb + m->ndist[b * n + v]);
+    for (int v = 0; v < n; v++)
+        out[v] = fmin(sa + m->ndist[a * n + v], sb + m->ndist[b * n + v]);
 }
 
-double am_maze_track_geodesic(const am_maze *m, am_trackpos a, am_trackpos b)
-{
+double am_maze_track_geodesic(const am_maze *m, am_trackpos a, am_trackpos b) {
     int n = m->n_nodes;
+    if (m->kind != AM_MAZE_TRACK) return NAN;
     a = clamp_tp(m, a);
     b = clamp_tp(m, b);
     int a0 = m->edge[a.edge][0], a1 = m->edge[a.edge][1];
@@ -634,8 +601,7 @@ double am_maze_track_geodesic(const am_maze *m, am_trackpos a, am_trackpos b)
 /* arena geometry                                                                             */
 
 /* 1 strictly inside, 0 on the boundary or a hole edge, -1 outside (or in a hole). */
-static int arena_classify(const am_maze *m, am_vec2 p)
-{
+static int arena_classify(const am_maze *m, am_vec2 p) {
     if (poly_on_edge(m->bnd, m->n_bnd, p)) return 0;
     if (!poly_contains(m->bnd, m->n_bnd, p)) return -1;
     for (int h = 0; h < m->n_holes; h++) {
@@ -648,8 +614,7 @@ static int arena_classify(const am_maze *m, am_vec2 p)
 
 /* Directions (unit vectors) of the obstacle segments leaving point v; returns the count (up to
  * max written). A segment through v contributes both of its directions. */
-static int dirs_at(const am_maze *m, am_vec2 v, am_vec2 *out, int max)
-{
+static int dirs_at(const am_maze *m, am_vec2 v, am_vec2 *out, int max) {
     int c = 0;
     for (int i = 0; i < m->n_seg; i++) {
         am_vec2 a = m->seg[i][0], b = m->seg[i][1];
@@ -671,52 +636,29 @@ static int dirs_at(const am_maze *m, am_vec2 v, am_vec2 *out, int max)
     return c;
 }
 
-/* 1 if a path that reaches v along direction -d (coming from behind) can continue along +d: no
- * obstacle at v leaves strictly to the left while another leaves strictly to the right. */
-static int pass_through_ok(const am_maze *m, am_vec2 v, am_vec2 d)
-{
-    int left = 0, right = 0;
-    for (int i = 0; i < m->n_seg; i++) {
-        am_vec2 a = m->seg[i][0], b = m->seg[i][1];
-        if (seg_dist(a, b, v) > GEOM_EPS) continue;
-        am_vec2 w = v_sub(b, a);
-        double l = v_norm(w);
-        if (!(l > 0.0)) continue;
-        double c = v_cross(d, v_scale(w, 1.0 / l));
-        int at_a = v_dist(a, v) <= GEOM_EPS, at_b = v_dist(b, v) <= GEOM_EPS;
-        /* direction +w leaves v unless v is at b; -w leaves v unless v is at a */
-        if (!at_b) {
-            if (c > ANG_EPS) left = 1;
-            if (c < -ANG_EPS) right = 1;
-        }
-        if (!at_a) {
-            if (-c > ANG_EPS) left = 1;
-            if (-c < -ANG_EPS) right = 1;
-        }
-    }
-    return !(left && right);
-}
-
-static int cmp_double(const void *pa, const void *pb)
-{
+static int cmp_double(const void *pa, const void *pb) {
     double a = *(const double *)pa, b = *(const double *)pb;
     return (a > b) - (a < b);
 }
 
-static int arena_visible(const am_maze *m, am_vec2 a, am_vec2 b)
-{
+static int pass_through_ok(const am_maze *m, int p, am_vec2 d);
+
+/* Visibility of b from a. ends_inside: the caller knows both ends are strictly inside, so a
+ * segment that meets no obstacle anywhere but at its ends stays inside (no midpoint test). */
+static int visible_core(const am_maze *m, am_vec2 a, am_vec2 b, int ends_inside) {
     am_vec2 d = v_sub(b, a);
     double l2 = v_dot(d, d);
     if (l2 <= GEOM_EPS * GEOM_EPS) return arena_classify(m, a) >= 0;
     double l = sqrt(l2);
-    am_vec2 u = v_scale(d, 1.0 / l);
-    double touch[MAX_TOUCH];
+    double inv_l = 1.0 / l;
+    am_vec2 u = v_scale(d, inv_l);
+    double touch[MAX_TOUCH + 2]; /* parameters along a-b where it meets obstacle vertices */
     int nt = 0;
+    touch[nt++] = 0.0;
     double teps = GEOM_EPS / l;
     for (int i = 0; i < m->n_seg; i++) {
         am_vec2 c = m->seg[i][0], e = m->seg[i][1];
-        double s1 = side(a, b, c), s2 = side(a, b, e);
-        int g1 = sgn(s1), g2 = sgn(s2);
+        int g1 = sgn(v_cross(d, v_sub(c, a)) * inv_l), g2 = sgn(v_cross(d, v_sub(e, a)) * inv_l);
         if (g1 * g2 < 0) {
             int g3 = sgn(side(c, e, a)), g4 = sgn(side(c, e, b));
             if (g3 * g4 < 0) return 0;
@@ -726,35 +668,41 @@ static int arena_visible(const am_maze *m, am_vec2 a, am_vec2 b)
             am_vec2 p = k == 0 ? c : e;
             double t = v_dot(v_sub(p, a), d) / l2;
             if (t <= teps || t >= 1.0 - teps) continue;
-            if (!pass_through_ok(m, p, u)) return 0;
-            if (nt < MAX_TOUCH) touch[nt++] = t;
+            if (!pass_through_ok(m, m->seg_pos[i][k], u)) return 0;
+            if (nt <= MAX_TOUCH) touch[nt++] = t;
         }
     }
-    if (nt > 1) qsort(touch, (size_t)nt, sizeof *touch, cmp_double);
-    double t0 = 0.0;
-    for (int i = 0; i <= nt; i++) {
-        double t1 = i < nt ? touch[i] : 1.0;
+    if (ends_inside && nt == 1) return 1;
+    touch[nt++] = 1.0;
+    if (nt > 2) qsort(touch, (size_t)nt, sizeof *touch, cmp_double);
+    for (int i = 0; i + 1 < nt; i++) {
+        double t0 = touch[i], t1 = touch[i + 1];
         if (t1 - t0 > teps) {
             am_vec2 mid = v_add(a, v_scale(d, 0.5 * (t0 + t1)));
             if (arena_classify(m, mid) < 0) return 0;
         }
-        t0 = t1;
     }
     return 1;
 }
 
+static int arena_visible(const am_maze *m, am_vec2 a, am_vec2 b) {
+    return visible_core(m, a, b, 0);
+}
+
 /* Graph node of the sector of position p that contains direction dir; -1 if none is free. */
-static int sector_node(const am_maze *m, int p, am_vec2 dir)
-{
+static int sector_node(const am_maze *m, int p, am_vec2 dir) {
     int k = m->pos_k[p], f = m->pos_first[p];
     const double *ang = m->ang + f;
     const int *node = m->sec_node + f;
     double phi = atan2(dir.y, dir.x);
     double rel = phi - ang[0];
-    while (rel < 0.0) rel += TWO_PI;
-    while (rel >= TWO_PI) rel -= TWO_PI;
+    while (rel < 0.0)
+        rel += TWO_PI;
+    while (rel >= TWO_PI)
+        rel -= TWO_PI;
     int j = 0;
-    while (j + 1 < k && ang[j + 1] - ang[0] <= rel) j++;
+    while (j + 1 < k && ang[j + 1] - ang[0] <= rel)
+        j++;
     double lo = ang[j] - ang[0];
     double hi = (j + 1 < k) ? ang[j + 1] - ang[0] : TWO_PI;
     int prev = (j + k - 1) % k, next = (j + 1) % k;
@@ -765,9 +713,15 @@ static int sector_node(const am_maze *m, int p, am_vec2 dir)
     return node[j];
 }
 
+/* 1 if a path may go straight through position p along direction d: the directions -d and +d lie
+ * in the same free sector (no obstacle leaves p on each side of the path, and it stays inside). */
+static int pass_through_ok(const am_maze *m, int p, am_vec2 d) {
+    int a = sector_node(m, p, d), b = sector_node(m, p, v_scale(d, -1.0));
+    return a >= 0 && a == b;
+}
+
 /* Graph nodes reachable in a straight line from x, with their distances; returns the count. */
-static int arena_connect(const am_maze *m, am_vec2 x, int *nodes, double *dist)
-{
+static int arena_connect(const am_maze *m, am_vec2 x, int *nodes, double *dist) {
     int c = 0;
     for (int p = 0; p < m->n_pos; p++) {
         double d = v_dist(x, m->pos[p]);
@@ -789,23 +743,24 @@ static int arena_connect(const am_maze *m, am_vec2 x, int *nodes, double *dist)
     return c;
 }
 
-static am_status arena_build_graph(am_maze *m)
-{
+static am_status arena_build_graph(am_maze *m) {
     /* positions: unique obstacle vertices */
-    int cap = m->n_bnd + 2 * m->n_walls + (m->n_holes ? m->hole_off[m->n_holes - 1] +
-                                                            m->hole_n[m->n_holes - 1]
-                                                      : 0);
+    int cap = m->n_bnd + 2 * m->n_walls +
+              (m->n_holes ? m->hole_off[m->n_holes - 1] + m->hole_n[m->n_holes - 1] : 0);
     m->pos = malloc((size_t)cap * sizeof *m->pos);
     m->pos_first = malloc((size_t)cap * sizeof *m->pos_first);
     m->pos_k = malloc((size_t)cap * sizeof *m->pos_k);
-    if (!m->pos || !m->pos_first || !m->pos_k) return AM_ENOMEM;
+    m->seg_pos = malloc((size_t)m->n_seg * sizeof *m->seg_pos);
+    if (!m->pos || !m->pos_first || !m->pos_k || !m->seg_pos) return AM_ENOMEM;
     int np = 0;
     for (int i = 0; i < m->n_seg; i++)
         for (int k = 0; k < 2; k++) {
             am_vec2 v = m->seg[i][k];
-            int dup = 0;
-            for (int j = 0; j < np && !dup; j++) dup = v_dist(m->pos[j], v) <= GEOM_EPS;
-            if (!dup && np < cap) m->pos[np++] = v;
+            int j = 0;
+            while (j < np && v_dist(m->pos[j], v) > GEOM_EPS)
+                j++;
+            if (j == np && np < cap) m->pos[np++] = v;
+            m->seg_pos[i][k] = j < np ? j : np - 1;
         }
     m->n_pos = np;
 
@@ -827,7 +782,8 @@ static am_status arena_build_graph(am_maze *m)
         int f = m->pos_first[p];
         int k = dirs_at(m, m->pos[p], dirs, total);
         double *ang = m->ang + f;
-        for (int j = 0; j < k; j++) ang[j] = atan2(dirs[j].y, dirs[j].x);
+        for (int j = 0; j < k; j++)
+            ang[j] = atan2(dirs[j].y, dirs[j].x);
         qsort(ang, (size_t)k, sizeof *ang, cmp_double);
         int kk = 0; /* merge equal directions */
         for (int j = 0; j < k; j++)
@@ -851,7 +807,8 @@ static am_status arena_build_graph(am_maze *m)
     if (!m->gdist) return AM_ENOMEM;
     int n = n_nodes;
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) m->gdist[i * n + j] = i == j ? 0.0 : INFINITY;
+        for (int j = 0; j < n; j++)
+            m->gdist[i * n + j] = i == j ? 0.0 : INFINITY;
     for (int p = 0; p < np; p++)
         for (int q = p + 1; q < np; q++) {
             if (!arena_visible(m, m->pos[p], m->pos[q])) continue;
@@ -875,8 +832,7 @@ static am_status arena_build_graph(am_maze *m)
 
 am_maze *am_maze_arena_alloc(const am_vec2 *boundary, int n_boundary, const am_vec2 (*walls)[2],
                              int n_walls, const am_vec2 *const *holes, const int *hole_sizes,
-                             int n_holes, am_error *err)
-{
+                             int n_holes, am_error *err) {
     if (!boundary || n_boundary < 3) {
         am_error_set(err, AM_EINVAL, "arena: the boundary needs at least 3 vertices, got %d",
                      boundary ? n_boundary : 0);
@@ -1014,8 +970,7 @@ am_maze *am_maze_arena_alloc(const am_vec2 *boundary, int n_boundary, const am_v
 /* ------------------------------------------------------------------------------------------ */
 /* queries for both kinds                                                                     */
 
-int am_maze_inside(const am_maze *m, am_vec2 p)
-{
+int am_maze_inside(const am_maze *m, am_vec2 p) {
     if (!v_finite(p)) return 0;
     if (m->kind == AM_MAZE_TRACK) {
         double d;
@@ -1025,8 +980,7 @@ int am_maze_inside(const am_maze *m, am_vec2 p)
     return arena_classify(m, p) > 0;
 }
 
-am_vec2 am_maze_nearest(const am_maze *m, am_vec2 p)
-{
+am_vec2 am_maze_nearest(const am_maze *m, am_vec2 p) {
     if (m->kind == AM_MAZE_TRACK) return am_maze_track_point(m, am_maze_track_nearest(m, p, NULL));
     if (arena_classify(m, p) > 0) return p;
     /* nearest point on the boundary or a hole edge, nudged inside */
@@ -1060,8 +1014,7 @@ am_vec2 am_maze_nearest(const am_maze *m, am_vec2 p)
     return q;
 }
 
-double am_maze_wall_distance(const am_maze *m, am_vec2 p, am_vec2 *normal)
-{
+double am_maze_wall_distance(const am_maze *m, am_vec2 p, am_vec2 *normal) {
     if (m->kind == AM_MAZE_TRACK) {
         double d;
         am_trackpos tp = am_maze_track_nearest(m, p, &d);
@@ -1102,8 +1055,7 @@ double am_maze_wall_distance(const am_maze *m, am_vec2 p, am_vec2 *normal)
     return bd;
 }
 
-int am_maze_visible(const am_maze *m, am_vec2 a, am_vec2 b)
-{
+int am_maze_visible(const am_maze *m, am_vec2 a, am_vec2 b) {
     if (m->kind == AM_MAZE_ARENA) return arena_visible(m, a, b);
     /* track: every point of the segment must lie in the corridors (checked every width/4) */
     double l = v_dist(a, b);
@@ -1116,13 +1068,28 @@ int am_maze_visible(const am_maze *m, am_vec2 a, am_vec2 b)
     return 1;
 }
 
-static am_vec2 arena_project(const am_maze *m, am_vec2 p)
-{
-    return arena_classify(m, p) > 0 ? p : am_maze_nearest(m, p);
+/* A point on an inner wall (zero thickness) would see both of its sides; move it 1e-8 m to the
+ * wall's left (or right, if the left is not inside) so that it belongs to one side. */
+static am_vec2 off_wall(const am_maze *m, am_vec2 p) {
+    const double tol = 10 * GEOM_EPS, nudge = 1e-8;
+    for (int w = 0; w < m->n_walls; w++) {
+        am_vec2 a = m->wall[w][0], b = m->wall[w][1];
+        if (seg_dist2(a, b, p) > tol * tol) continue;
+        am_vec2 e = v_sub(b, a);
+        double l = v_norm(e);
+        am_vec2 nrm = v2(-e.y / l * nudge, e.x / l * nudge);
+        am_vec2 q = v_add(p, nrm);
+        p = arena_classify(m, q) > 0 ? q : v_sub(p, nrm);
+    }
+    return p;
 }
 
-double am_maze_geodesic(const am_maze *m, am_vec2 a, am_vec2 b)
-{
+/* Query points for geodesics: moved inside, then off any inner wall. */
+static am_vec2 arena_project(const am_maze *m, am_vec2 p) {
+    return off_wall(m, arena_classify(m, p) > 0 ? p : am_maze_nearest(m, p));
+}
+
+double am_maze_geodesic(const am_maze *m, am_vec2 a, am_vec2 b) {
     if (m->kind == AM_MAZE_TRACK)
         return am_maze_track_geodesic(m, am_maze_track_nearest(m, a, NULL),
                                       am_maze_track_nearest(m, b, NULL));
@@ -1153,16 +1120,14 @@ double am_maze_geodesic(const am_maze *m, am_vec2 a, am_vec2 b)
     return best;
 }
 
-int am_maze_is_open_convex(const am_maze *m)
-{
+int am_maze_is_open_convex(const am_maze *m) {
     return m->kind == AM_MAZE_ARENA && m->open_convex;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* bins                                                                                       */
 
-void am_maze_bins_free(am_maze_bins *b)
-{
+void am_maze_bins_free(am_maze_bins *b) {
     if (!b) return;
     free(b->centre);
     free(b->lin);
@@ -1173,18 +1138,17 @@ void am_maze_bins_free(am_maze_bins *b)
     free(b);
 }
 
-static am_maze_bins *bins_nomem(am_maze_bins *b, am_error *err)
-{
+static am_maze_bins *bins_nomem(am_maze_bins *b, am_error *err) {
     am_maze_bins_free(b);
     am_error_set(err, AM_ENOMEM, "maze bins: out of memory");
     return NULL;
 }
 
-am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err)
-{
+am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err) {
     if (!(bin_m > 0.0) || !isfinite(bin_m)) {
-        am_error_set(err, AM_EINVAL, "maze bins: bin size must be a positive number of metres, "
-                                     "got %g",
+        am_error_set(err, AM_EINVAL,
+                     "maze bins: bin size must be a positive number of metres, "
+                     "got %g",
                      bin_m);
         return NULL;
     }
@@ -1228,7 +1192,8 @@ am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err)
         return b;
     }
 
-    double fx = ceil((m->hi.x - m->lo.x) / bin_m - 1e-9), fy = ceil((m->hi.y - m->lo.y) / bin_m - 1e-9);
+    double fx = ceil((m->hi.x - m->lo.x) / bin_m - 1e-9),
+           fy = ceil((m->hi.y - m->lo.y) / bin_m - 1e-9);
     if (fx < 1.0) fx = 1.0;
     if (fy < 1.0) fy = 1.0;
     if (fx * fy > 1e7) {
@@ -1251,7 +1216,7 @@ am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err)
             am_vec2 c = v2(b->origin.x + (ix + 0.5) * bin_m, b->origin.y + (iy + 0.5) * bin_m);
             if (arena_classify(m, c) > 0) {
                 b->grid_to_bin[iy * b->nx + ix] = n;
-                b->centre[n++] = c;
+                b->centre[n++] = off_wall(m, c);
             } else {
                 b->grid_to_bin[iy * b->nx + ix] = -1;
             }
@@ -1277,7 +1242,8 @@ am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err)
         }
         for (int i = 0; i < n; i++) {
             double *row = b->vert_dist + (size_t)i * (size_t)g;
-            for (int v = 0; v < g; v++) row[v] = INFINITY;
+            for (int v = 0; v < g; v++)
+                row[v] = INFINITY;
             int c = arena_connect(m, b->centre[i], nodes, dist);
             for (int k = 0; k < c; k++) {
                 const double *gd = m->gdist + (size_t)nodes[k] * (size_t)g;
@@ -1294,8 +1260,7 @@ am_maze_bins *am_maze_bins_alloc(const am_maze *m, double bin_m, am_error *err)
     return b;
 }
 
-int am_maze_bins_index(const am_maze *m, const am_maze_bins *b, am_vec2 p)
-{
+int am_maze_bins_index(const am_maze *m, const am_maze_bins *b, am_vec2 p) {
     if (!b || b->n <= 0 || !v_finite(p)) return -1;
     if (m->kind == AM_MAZE_TRACK) {
         am_trackpos tp = am_maze_track_nearest(m, p, NULL);
@@ -1323,15 +1288,15 @@ int am_maze_bins_index(const am_maze *m, const am_maze_bins *b, am_vec2 p)
     return best;
 }
 
-void am_maze_geodesic_map(const am_maze *m, const am_maze_bins *b, am_vec2 c, double *out)
-{
+void am_maze_geodesic_map(const am_maze *m, const am_maze_bins *b, am_vec2 c, double *out) {
     if (m->kind == AM_MAZE_TRACK) {
         int nn = m->n_nodes;
         double *dn = malloc((size_t)nn * sizeof *dn);
         am_trackpos tc = am_maze_track_nearest(m, c, NULL);
         if (!dn) {
             for (int i = 0; i < b->n; i++)
-                out[i] = am_maze_track_geodesic(m, tc, am_maze_track_nearest(m, b->centre[i], NULL));
+                out[i] =
+                    am_maze_track_geodesic(m, tc, am_maze_track_nearest(m, b->centre[i], NULL));
             return;
         }
         am_maze_track_node_distances(m, tc, dn);
@@ -1350,7 +1315,8 @@ void am_maze_geodesic_map(const am_maze *m, const am_maze_bins *b, am_vec2 c, do
     }
     c = arena_project(m, c);
     if (m->open_convex) {
-        for (int i = 0; i < b->n; i++) out[i] = v_dist(c, b->centre[i]);
+        for (int i = 0; i < b->n; i++)
+            out[i] = v_dist(c, b->centre[i]);
         return;
     }
     int g = m->n_gnodes;
@@ -1363,12 +1329,14 @@ void am_maze_geodesic_map(const am_maze *m, const am_maze_bins *b, am_vec2 c, do
     if (!nodes || !dist) {
         free(nodes);
         free(dist);
-        for (int i = 0; i < b->n; i++) out[i] = am_maze_geodesic(m, c, b->centre[i]);
+        for (int i = 0; i < b->n; i++)
+            out[i] = am_maze_geodesic(m, c, b->centre[i]);
         return;
     }
     int cn = arena_connect(m, c, nodes, dist);
+    int c_inside = arena_classify(m, c) > 0; /* bin centres are inside by construction */
     for (int i = 0; i < b->n; i++) {
-        if (arena_visible(m, c, b->centre[i])) {
+        if (visible_core(m, c, b->centre[i], c_inside)) {
             out[i] = v_dist(c, b->centre[i]);
             continue;
         }
@@ -1389,8 +1357,7 @@ void am_maze_geodesic_map(const am_maze *m, const am_maze_bins *b, am_vec2 c, do
 
 static am_maze *track_with_sites(const am_vec2 *nodes, int n_nodes, const int (*edges)[2],
                                  int n_edges, double width, const int *sites, int n_sites,
-                                 am_error *err)
-{
+                                 am_error *err) {
     am_maze *m = am_maze_track_alloc(nodes, n_nodes, edges, n_edges, width, err);
     if (!m) return NULL;
     if (am_maze_set_site_nodes(m, sites, n_sites, err) != AM_OK) {
@@ -1400,12 +1367,12 @@ static am_maze *track_with_sites(const am_vec2 *nodes, int n_nodes, const int (*
     return m;
 }
 
-am_maze *am_maze_preset_alloc(const char *name, double size_m, double width_m, am_error *err)
-{
+am_maze *am_maze_preset_alloc(const char *name, double size_m, double width_m, am_error *err) {
     if (!name) name = "";
     if (!(size_m > 0.0) || !isfinite(size_m)) {
-        am_error_set(err, AM_EINVAL, "maze preset '%s': size must be a positive number of metres, "
-                                     "got %g",
+        am_error_set(err, AM_EINVAL,
+                     "maze preset '%s': size must be a positive number of metres, "
+                     "got %g",
                      name, size_m);
         return NULL;
     }
@@ -1414,12 +1381,12 @@ am_maze *am_maze_preset_alloc(const char *name, double size_m, double width_m, a
         am_vec2 bnd[4] = {{0.0, 0.0}, {L, 0.0}, {L, L}, {0.0, L}};
         return am_maze_arena_alloc(bnd, 4, NULL, 0, NULL, NULL, 0, err);
     }
-    int is_track = !strcmp(name, "linear") || !strcmp(name, "circular") ||
-                   !strcmp(name, "tmaze") || !strcmp(name, "wtrack") || !strcmp(name, "plus");
+    int is_track = !strcmp(name, "linear") || !strcmp(name, "circular") || !strcmp(name, "tmaze") ||
+                   !strcmp(name, "wtrack") || !strcmp(name, "plus");
     if (!is_track) {
-        am_error_set(err, AM_EINVAL,
-                     "maze preset '%s' is unknown; use linear, circular, tmaze, wtrack, plus or box",
-                     name);
+        am_error_set(
+            err, AM_EINVAL,
+            "maze preset '%s' is unknown; use linear, circular, tmaze, wtrack, plus or box", name);
         return NULL;
     }
     if (!(width_m > 0.0) || !isfinite(width_m)) {
@@ -1471,4 +1438,43 @@ am_maze *am_maze_preset_alloc(const char *name, double size_m, double width_m, a
     int edges[4][2] = {{0, 1}, {0, 2}, {0, 3}, {0, 4}};
     int sites[4] = {1, 2, 3, 4};
     return track_with_sites(nodes, 5, (const int(*)[2])edges, 4, width_m, sites, 4, err);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* arena geometry accessors                                                                   */
+
+int am_maze_n_boundary(const am_maze *m)
+{
+    return m->kind == AM_MAZE_ARENA ? m->n_bnd : 0;
+}
+
+am_vec2 am_maze_boundary_vertex(const am_maze *m, int i)
+{
+    return m->bnd[i];
+}
+
+int am_maze_n_walls(const am_maze *m)
+{
+    return m->kind == AM_MAZE_ARENA ? m->n_walls : 0;
+}
+
+void am_maze_wall(const am_maze *m, int i, am_vec2 *a, am_vec2 *b)
+{
+    *a = m->wall[i][0];
+    *b = m->wall[i][1];
+}
+
+int am_maze_n_holes(const am_maze *m)
+{
+    return m->kind == AM_MAZE_ARENA ? m->n_holes : 0;
+}
+
+int am_maze_hole_size(const am_maze *m, int hole)
+{
+    return m->hole_n[hole];
+}
+
+am_vec2 am_maze_hole_vertex(const am_maze *m, int hole, int i)
+{
+    return m->hole_pts[m->hole_off[hole] + i];
 }

@@ -16,8 +16,7 @@ typedef struct item {
     const char *b, *e;
 } item;
 
-static int is_blank(const char *b, const char *e)
-{
+static int is_blank(const char *b, const char *e) {
     for (; b < e; b++)
         if (!isspace((unsigned char)*b)) return 0;
     return 1;
@@ -25,8 +24,7 @@ static int is_blank(const char *b, const char *e)
 
 /* Splits [s, end) at sep. A last item that is blank (a trailing separator, or an all-blank text)
  * is dropped. Returns the count; writes up to max items. */
-static int split(const char *s, const char *end, char sep, item *out, int max)
-{
+static int split(const char *s, const char *end, char sep, item *out, int max) {
     int n = 0;
     const char *b = s;
     for (const char *p = s;; p++) {
@@ -34,8 +32,10 @@ static int split(const char *s, const char *end, char sep, item *out, int max)
             int last = (p == end);
             if (!(last && is_blank(b, p))) {
                 const char *ib = b, *ie = p;
-                while (ib < ie && isspace((unsigned char)*ib)) ib++;
-                while (ie > ib && isspace((unsigned char)ie[-1])) ie--;
+                while (ib < ie && isspace((unsigned char)*ib))
+                    ib++;
+                while (ie > ib && isspace((unsigned char)ie[-1]))
+                    ie--;
                 if (out && n < max) {
                     out[n].b = ib;
                     out[n].e = ie;
@@ -50,8 +50,7 @@ static int split(const char *s, const char *end, char sep, item *out, int max)
 }
 
 /* Quotes an item for an error message (shortened with "..."). */
-static void quote(item it, char *buf, size_t size)
-{
+static void quote(item it, char *buf, size_t size) {
     size_t len = (size_t)(it.e - it.b);
     if (len + 1 <= size && len <= QUOTE_MAX) {
         memcpy(buf, it.b, len);
@@ -64,8 +63,7 @@ static void quote(item it, char *buf, size_t size)
 }
 
 /* Reads exactly n finite numbers separated by whitespace from the item. Returns 1 on success. */
-static int read_numbers(item it, double *out, int n)
-{
+static int read_numbers(item it, double *out, int n) {
     char buf[ITEM_MAX];
     size_t len = (size_t)(it.e - it.b);
     if (len >= sizeof buf) return 0;
@@ -80,13 +78,13 @@ static int read_numbers(item it, double *out, int n)
         out[i] = v;
         p = q;
     }
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
     return *p == '\0';
 }
 
 /* Reads a node index (decimal digits) at *p; advances *p. Returns -1 if none. */
-static long read_index(const char **p, const char *e)
-{
+static long read_index(const char **p, const char *e) {
     const char *s = *p;
     long v = 0;
     int digits = 0;
@@ -99,16 +97,14 @@ static long read_index(const char **p, const char *e)
     return digits ? v : -1;
 }
 
-static const char *text_end(const char *s)
-{
+static const char *text_end(const char *s) {
     return s + strlen(s);
 }
 
 /* Parses "x y; x y; ..." (cm) from [s, end) into metres. *out is malloc'd (NULL if no points).
  * what names an item in error messages, e.g. "node" or "hole 1, vertex". */
 static am_status parse_points(const char *s, const char *end, const char *what, am_vec2 **out,
-                              int *n_out, am_error *err)
-{
+                              int *n_out, am_error *err) {
     *out = NULL;
     *n_out = 0;
     int n = split(s, end, ';', NULL, 0);
@@ -141,8 +137,7 @@ static am_status parse_points(const char *s, const char *end, const char *what, 
 }
 
 am_maze *am_maze_track_parse(const char *nodes_cm, const char *edges, double width_m,
-                             am_error *err)
-{
+                             am_error *err) {
     if (!nodes_cm) nodes_cm = "";
     if (!edges) edges = "";
     am_vec2 *nodes;
@@ -164,10 +159,12 @@ am_maze *am_maze_track_parse(const char *nodes_cm, const char *edges, double wid
     for (int i = 0; i < n_edges; i++) {
         const char *p = it[i].b, *e = it[i].e;
         long a = read_index(&p, e);
-        while (p < e && isspace((unsigned char)*p)) p++;
+        while (p < e && isspace((unsigned char)*p))
+            p++;
         int dash = (p < e && *p == '-');
         if (dash) p++;
-        while (p < e && isspace((unsigned char)*p)) p++;
+        while (p < e && isspace((unsigned char)*p))
+            p++;
         long b = read_index(&p, e);
         if (a < 0 || b < 0 || !dash || p != e) {
             char q[QUOTE_MAX + 4];
@@ -192,8 +189,7 @@ am_maze *am_maze_track_parse(const char *nodes_cm, const char *edges, double wid
 }
 
 am_maze *am_maze_arena_parse(const char *boundary_cm, const char *walls_cm, const char *holes_cm,
-                             am_error *err)
-{
+                             am_error *err) {
     if (!boundary_cm) boundary_cm = "";
     if (!walls_cm) walls_cm = "";
     if (!holes_cm) holes_cm = "";
@@ -221,8 +217,8 @@ am_maze *am_maze_arena_parse(const char *boundary_cm, const char *walls_cm, cons
         if (!read_numbers(it[i], v, 4)) {
             char q[QUOTE_MAX + 4];
             quote(it[i], q, sizeof q);
-            am_error_set(err, AM_EINVAL, "wall %d ('%s'): expected four numbers in cm (x1 y1 x2 y2)",
-                         i, q);
+            am_error_set(err, AM_EINVAL,
+                         "wall %d ('%s'): expected four numbers in cm (x1 y1 x2 y2)", i, q);
             goto done;
         }
         walls[i][0].x = v[0] / 100.0;
@@ -244,15 +240,15 @@ am_maze *am_maze_arena_parse(const char *boundary_cm, const char *walls_cm, cons
     for (int h = 0; h < n_holes; h++) {
         char what[32];
         snprintf(what, sizeof what, "hole %d, vertex", h);
-        if (parse_points(hit[h].b, hit[h].e, what, &holes[h], &hole_n[h], err) != AM_OK)
-            goto done;
+        if (parse_points(hit[h].b, hit[h].e, what, &holes[h], &hole_n[h], err) != AM_OK) goto done;
     }
 
     m = am_maze_arena_alloc(bnd, n_bnd, (const am_vec2(*)[2])walls, n_walls,
                             (const am_vec2 *const *)holes, hole_n, n_holes, err);
 done:
     if (holes)
-        for (int h = 0; h < n_holes; h++) free(holes[h]);
+        for (int h = 0; h < n_holes; h++)
+            free(holes[h]);
     free(holes);
     free(hole_n);
     free(hit);

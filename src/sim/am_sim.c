@@ -262,6 +262,56 @@ static am_status write_provenance(am_sim *sim, const char *command_line, am_erro
     return st;
 }
 
+/* Arena geometry: boundary (n, 2), walls (w, 4) and holes as a ragged array of vertices. */
+static am_status write_arena(am_session *s, const am_maze *m, am_error *err)
+{
+    int nb = am_maze_n_boundary(m), nw = am_maze_n_walls(m), nh = am_maze_n_holes(m), nv = 0;
+    for (int h = 0; h < nh; h++) nv += am_maze_hole_size(m, h);
+    size_t cap = (size_t)(2 * nb + 4 * nw + 2 * nv + 1);
+    double *buf = malloc(sizeof(double) * cap);
+    int64_t *index = malloc(sizeof(int64_t) * (size_t)(nh + 1));
+    if (!buf || !index) {
+        free(buf);
+        free(index);
+        return am_error_set(err, AM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < nb; i++) {
+        am_vec2 v = am_maze_boundary_vertex(m, i);
+        buf[2 * i] = v.x;
+        buf[2 * i + 1] = v.y;
+    }
+    size_t d[2] = {(size_t)nb, 2};
+    am_status st = am_session_write_f64(s, "/maze/boundary", buf, 2, d, err);
+    for (int i = 0; i < nw; i++) {
+        am_vec2 a, b;
+        am_maze_wall(m, i, &a, &b);
+        buf[4 * i] = a.x;
+        buf[4 * i + 1] = a.y;
+        buf[4 * i + 2] = b.x;
+        buf[4 * i + 3] = b.y;
+    }
+    d[0] = (size_t)nw;
+    d[1] = 4;
+    st = st ? st : am_session_write_f64(s, "/maze/walls", buf, 2, d, err);
+    int k = 0;
+    for (int h = 0; h < nh; h++) {
+        for (int i = 0; i < am_maze_hole_size(m, h); i++, k++) {
+            am_vec2 v = am_maze_hole_vertex(m, h, i);
+            buf[2 * k] = v.x;
+            buf[2 * k + 1] = v.y;
+        }
+        index[h] = k;
+    }
+    d[0] = (size_t)nv;
+    d[1] = 2;
+    st = st ? st : am_session_write_f64(s, "/maze/holes", buf, 2, d, err);
+    size_t dh = (size_t)nh;
+    st = st ? st : am_session_write_i64(s, "/maze/holes_index", index, 1, &dh, err);
+    free(buf);
+    free(index);
+    return st;
+}
+
 static am_status write_maze(am_sim *sim, am_error *err)
 {
     am_session *s = sim->sess;
@@ -332,6 +382,11 @@ static am_status write_maze(am_sim *sim, am_error *err)
         free(edges);
         free(len);
         free(off);
+        if (st) return st;
+    }
+
+    if (am_maze_get_kind(m) == AM_MAZE_ARENA) {
+        st = write_arena(s, m, err);
         if (st) return st;
     }
 

@@ -348,14 +348,14 @@ static void test_resolved_round_trip(void) {
     /* Sections in schema order, doc, allowed and origin above each key. */
     const char *p = strstr(r, "[place]"), *n = strstr(r, "[net]");
     CHECK(p && n && p < n);
-    CHECK_STR_CONTAINS(r, "# Place field width (cm) (allowed: 1 to 200; from: --set)\n"
+    CHECK_STR_CONTAINS(r, "# Place field width (cm)\n# allowed: 1 to 200; from: --set\n"
                           "field_width_cm = 0.1e1\n");
     {
         char want[128];
-        snprintf(want, sizeof want, "(allowed: linear, circular, box; from: %s:6)\nshape = box\n",
+        snprintf(want, sizeof want, "# allowed: linear, circular, box; from: %s:6\nshape = box\n",
                  path);
         CHECK_STR_CONTAINS(r, want);
-        CHECK_STR_CONTAINS(r, "(allowed: 1 to 1000; from: default)\nn_laps = 10\n");
+        CHECK_STR_CONTAINS(r, "# allowed: 1 to 1000; from: default\nn_laps = 10\n");
     }
     CHECK_STR_CONTAINS(r, "allowed: 0.01 to 1");
     CHECK_STR_CONTAINS(r, "tau_m_ms = 12.345678901234567\n");

@@ -1,0 +1,879 @@
+/* am_place: place-cell rates and inhomogeneous Poisson spikes. See am_place.h.
+ *
+ * Cost per step is proportional to the number of cells whose field can reach the rat, not to
+ * n_cells. Tracks are cut into segments of about sigma / 2; each segment has up to three candidate
+ * lists (still, running toward smaller s, running toward larger s) of the cells whose field (5 sigma
+ * cut) reaches it, without the cells whose gain is 0 in that running direction. Within a segment
+ * the geodesic distance from the rat at s to a field centre is, for almost every cell, |s - off|
+ * with a fixed virtual centre `off` (the centre itself on the same edge, or the centre's distance
+ * to the edge's end nodes unrolled onto the edge's line), and the signed progress is (s - off) dir;
+ * these cells are evaluated by one branch-free SIMD loop. The few cells whose shortest path switches
+ * between the edge's two ends inside the segment (small loops) are evaluated generically. Arenas
+ * use a grid of square regions (side about sigma) with the cells whose centre lies within 5 sigma
+ * (Euclidean, a lower bound of the geodesic distance) of the region.
+ *
+ * The hot loop computes in single precision with its own exp2 and cos (relative error < 1e-6,
+ * absolute error of cos < 1e-6); hazard budgets are double. Arithmetic is lane-wise IEEE without
+ * contraction, so results do not depend on the vector width. */
+#include "am_place.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AM_PI 3.14159265358979323846
+#define CHUNK 64
+#define NO_DRAW 0xffffffffu
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+enum { SLOT_STILL = 0, SLOT_NEG = 1, SLOT_POS = 2 };
+
+struct am_place {
+    const am_maze *maze;
+    am_place_params p;
+    am_stream spikes;
+    int n;
+    am_place_cell *cells;
+    double sigma, cut;
+    int is_track, geodesic;
+    /* per active cell (index into act[]) */
+    int n_act;
+    int *act; /* cell index of each active cell */
+    /* tracks */
+    int n_nodes, n_edges;
+    int *c_edge;     /* n_act: edge of the centre */
+    double *c_s;     /* n_act: s of the centre */
+    double *c_dn;    /* n_act * n_nodes: graph distance from the centre to each node */
+    char *c_via_a;   /* n_act * n_nodes: that path leaves the centre's edge by its first node */
+    int *seg_first;  /* n_edges + 1: first segment of each edge */
+    double *seg_len; /* n_edges */
+    /* arenas */
+    am_vec2 rorigin;
+    double rsize;
+    int rnx, rny;
+    am_maze_bins *bins;
+    float *geo; /* n_act * bins->n geodesic maps (NULL if open convex) */
+    /* candidate lists: list l has fast entries [first, first + nf) and generic [.. + ng) */
+    int n_lists;
+    int *slot_list; /* n_regions * 3 (tracks) or n_regions (arenas): list id */
+    int *l_first, *l_nf, *l_ng;
+    float *e_off, *e_pkg;
+    int *e_cell; /* cell index (fast) or active index (generic) */
+    int max_list;
+    /* spike state */
+    double *rem;   /* n cells: hazard left before the next spike */
+    double *rem_w; /* working copy for the current list */
+    int cur_list;
+    double bg_rem;
+};
+
+typedef struct kin {
+    float s, vihw; /* rat's s (tracks), sign(dir) / half field width */
+    float K, ucut; /* log2(e) / (2 sigma^2), the 5 sigma cut in those units */
+    float c1, base, depth, gmul;
+    int theta;
+    int dir; /* tracks: running direction used for the gains (0 when still) */
+} kin;
+
+am_place_params am_place_params_default(void) {
+    am_place_params p;
+    p.n_cells = 1000;
+    p.fraction_active = 0.5;
+    p.field_width = 0.4;
+    p.peak_rate = 15.0;
+    p.peak_rate_sigma = 0.3;
+    p.out_rate = 0.1;
+    p.directional = 1;
+    p.nonpreferred_gain = 0.0;
+    p.theta_freq = 8.0;
+    p.theta_depth = 0.6;
+    p.precession = 270.0 * AM_PI / 180.0;
+    p.rest_gain = 0.5;
+    return p;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SIMD kernel                                                                                */
+
+static inline v4f vset(float x) {
+    v4f r = {x, x, x, x};
+    return r;
+}
+static inline v4f vld(const float *p) {
+    v4f r;
+    memcpy(&r, p, sizeof r);
+    return r;
+}
+static inline void vst(float *p, v4f v) {
+    memcpy(p, &v, sizeof v);
+}
+static inline v4f vsel(v4i m, v4f a, v4f b) {
+    return (v4f)(((v4i)a & m) | ((v4i)b & ~m));
+}
+
+/* min / max: minps / maxps where available (same result as the generic form for non-NaN). */
+static inline v4f vmin(v4f a, v4f b) {
+#if defined(__SSE__) && (defined(__GNUC__) || defined(__clang__))
+    return __builtin_ia32_minps(a, b);
+#else
+    return vsel(a < b, a, b);
+#endif
+}
+static inline v4f vmax(v4f a, v4f b) {
+#if defined(__SSE__) && (defined(__GNUC__) || defined(__clang__))
+    return __builtin_ia32_maxps(a, b);
+#else
+    return vsel(a > b, a, b);
+#endif
+}
+
+/* 2^-u for u in [0, 100]: rounding by the 1.5 * 2^23 trick, degree-6 polynomial on [-0.5, 0.5]
+ * (Estrin's scheme, for a short dependency chain). */
+static inline v4f vexp2neg(v4f u) {
+    const v4f magic = vset(12582912.0f);
+    v4f t = u + magic;
+    v4f nf = t - magic;
+    v4i ni = (v4i)t - (v4i)magic;
+    v4f f = nf - u; /* 2^-u = 2^-n * 2^f, f in [-0.5, 0.5] */
+    v4f f2 = f * f, f4 = f2 * f2;
+    v4f p01 = vset(1.0f) + vset(6.9314718055994531e-01f) * f;
+    v4f p23 = vset(2.4022650695910071e-01f) + vset(5.5504108664821580e-02f) * f;
+    v4f p45 = vset(9.6181291076284772e-03f) + vset(1.3333558146428443e-03f) * f;
+    v4f p = (p01 + f2 * p23) + f4 * (p45 + f2 * vset(1.5403530393381606e-04f));
+    v4i e = ((v4i){127, 127, 127, 127} - ni) << 23;
+    return p * (v4f)e;
+}
+
+/* cos(2 pi a) for a in [-0.5, 0.5]: sin(2 pi (1/4 - |a|)), odd degree-11 polynomial (Estrin). */
+static inline v4f vcos2pi(v4f a) {
+    v4f t = (v4f)((v4i)a & (v4i){0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff});
+    v4f z = (vset(0.25f) - t) * vset(6.28318530717958648f);
+    v4f w = z * z, w2 = w * w, w4 = w2 * w2;
+    v4f p01 = vset(1.0f) + vset(-1.6666666666666667e-01f) * w;
+    v4f p23 = vset(8.3333333333333333e-03f) + vset(-1.9841269841269841e-04f) * w;
+    v4f p45 = vset(2.7557319223985893e-06f) + vset(-2.5052108385441720e-08f) * w;
+    v4f p = (p01 + w2 * p23) + w4 * p45;
+    return p * z;
+}
+
+typedef struct kvec {
+    v4f vs, vK, vcut, vg, vihw, vbase, vc1, vdepth;
+    int theta;
+} kvec;
+
+static inline kvec kvec_of(const kin *k) {
+    kvec v;
+    v.vs = vset(k->s);
+    v.vK = vset(k->K);
+    v.vcut = vset(k->ucut);
+    v.vg = vset(k->gmul);
+    v.vihw = vset(k->vihw);
+    v.vbase = vset(k->base);
+    v.vc1 = vset(k->c1);
+    v.vdepth = vset(k->depth);
+    v.theta = k->theta;
+    return v;
+}
+
+/* Field rates of 4 entries (virtual centres off, peak times gain pkg) for the rat at s. */
+static inline __attribute__((always_inline)) v4f rate4(const kvec *k, v4f off, v4f pkg) {
+    const v4f magic = vset(12582912.0f), one = vset(1.0f);
+    v4f dd = k->vs - off;
+    v4f u = dd * dd * k->vK;
+    v4i m = u < k->vcut;
+    v4f g = (v4f)((v4i)vexp2neg(vmin(u, k->vcut)) & m);
+    v4f rr = k->vg * pkg * g;
+    if (k->theta) {
+        v4f x = vmax(vmin(dd * k->vihw, one), -one);
+        v4f a = k->vbase + k->vc1 * x;
+        a = a - ((a + magic) - magic);
+        rr = rr * (one + k->vdepth * vcos2pi(a));
+    }
+    return rr;
+}
+
+/* Loads 4 entries from i (padding past n with entries of rate 0). */
+static inline void load4(const float *off, const float *pkg, int i, int n, v4f *o, v4f *q) {
+    if (i + 4 <= n) {
+        *o = vld(off + i);
+        *q = vld(pkg + i);
+        return;
+    }
+    float a[4] = {1e6f, 1e6f, 1e6f, 1e6f}, b[4] = {0, 0, 0, 0};
+    for (int j = 0; i + j < n; j++) {
+        a[j] = off[i + j];
+        b[j] = pkg[i + j];
+    }
+    *o = vld(a);
+    *q = vld(b);
+}
+
+static inline void store4(float *r, int i, int n, v4f v) {
+    if (i + 4 <= n) {
+        vst(r + i, v);
+        return;
+    }
+    float t[4];
+    vst(t, v);
+    for (int j = 0; i + j < n; j++)
+        r[i + j] = t[j];
+}
+
+/* Rates r of n entries. */
+static void kernel(const kin *k, const float *off, const float *pkg, int n, float *r) {
+    kvec kv = kvec_of(k);
+    for (int i = 0; i < n; i += 4) {
+        v4f o, q;
+        load4(off, pkg, i, n, &o, &q);
+        store4(r, i, n, rate4(&kv, o, q));
+    }
+}
+
+/* Rates r of n entries, and the hazard budgets rem reduced by r dt. Returns 1 if any budget is
+ * now negative (a spike). */
+static int kernel_step(const kin *k, const float *off, const float *pkg, int n, float *r,
+                       float *rem, float dt) {
+    kvec kv = kvec_of(k);
+    const v4f vdt = vset(dt);
+    v4i neg = {0, 0, 0, 0};
+    for (int i = 0; i < n; i += 4) {
+        v4f o, q, h;
+        load4(off, pkg, i, n, &o, &q);
+        v4f rr = rate4(&kv, o, q);
+        store4(r, i, n, rr);
+        load4(rem, rem, i, n, &h, &q);
+        h = h - rr * vdt;
+        neg |= h < vset(0.0f);
+        store4(rem, i, n, h);
+    }
+    return (neg[0] | neg[1] | neg[2] | neg[3]) != 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* geometry helpers                                                                           */
+
+static double gain_of(const am_place *pc, int rd, int pref) {
+    if (!pc->p.directional || pref == 0 || rd == 0) return 1.0;
+    return rd == pref ? 1.0 : pc->p.nonpreferred_gain;
+}
+
+/* Track: candidate c (0 same edge, 1 via the edge's first node, 2 via its second) of active cell j
+ * for the rat on edge e: virtual centre and relative running direction for dir. */
+static double cand_dist(const am_place *pc, int j, int e, double L, int c, double s) {
+    int na, nb;
+    am_maze_edge_nodes(pc->maze, e, &na, &nb);
+    const double *dn = pc->c_dn + (size_t)j * (size_t)pc->n_nodes;
+    if (c == 0) return pc->c_edge[j] == e ? fabs(s - pc->c_s[j]) : INFINITY;
+    if (c == 1) return s + dn[na];
+    return L - s + dn[nb];
+}
+
+static double cand_off(const am_place *pc, int j, int e, double L, int c) {
+    int na, nb;
+    am_maze_edge_nodes(pc->maze, e, &na, &nb);
+    const double *dn = pc->c_dn + (size_t)j * (size_t)pc->n_nodes;
+    if (c == 0) return pc->c_s[j];
+    if (c == 1) return -dn[na];
+    return L + dn[nb];
+}
+
+static int cand_rd(const am_place *pc, int j, int e, int c, int dir) {
+    int na, nb;
+    am_maze_edge_nodes(pc->maze, e, &na, &nb);
+    const char *via = pc->c_via_a + (size_t)j * (size_t)pc->n_nodes;
+    if (c == 0) return dir;
+    if (c == 1) return -dir * (via[na] ? 1 : -1);
+    return dir * (via[nb] ? 1 : -1);
+}
+
+static int best_cand(const am_place *pc, int j, int e, double L, double s) {
+    int best = 0;
+    double bd = cand_dist(pc, j, e, L, 0, s);
+    for (int c = 1; c < 3; c++) {
+        double d = cand_dist(pc, j, e, L, c, s);
+        if (d < bd) {
+            bd = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+/* Arena: geodesic distance from active cell j's centre to p. */
+static double arena_dist(const am_place *pc, int j, am_vec2 p) {
+    am_vec2 c = pc->cells[pc->act[j]].centre;
+    if (!pc->geodesic) return hypot(p.x - c.x, p.y - c.y);
+    const am_maze_bins *b = pc->bins;
+    const float *g = pc->geo + (size_t)j * (size_t)b->n;
+    double fx = (p.x - b->origin.x) / b->bin_m - 0.5, fy = (p.y - b->origin.y) / b->bin_m - 0.5;
+    double ix = floor(fx), iy = floor(fy), tx = fx - ix, ty = fy - iy;
+    double sum = 0.0, wsum = 0.0;
+    for (int q = 0; q < 4; q++) {
+        int gx = (int)ix + (q & 1), gy = (int)iy + (q >> 1);
+        if (gx < 0 || gy < 0 || gx >= b->nx || gy >= b->ny) continue;
+        int bi = b->grid_to_bin[gy * b->nx + gx];
+        if (bi < 0) continue;
+        double w = ((q & 1) ? tx : 1.0 - tx) * ((q >> 1) ? ty : 1.0 - ty);
+        sum += w * g[bi];
+        wsum += w;
+    }
+    if (wsum > 1e-9) return sum / wsum;
+    int bi = am_maze_bins_index(pc->maze, b, p);
+    return bi >= 0 ? g[bi] : INFINITY;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* alloc                                                                                      */
+
+void am_place_free(am_place *pc) {
+    if (!pc) return;
+    free(pc->cells);
+    free(pc->act);
+    free(pc->c_edge);
+    free(pc->c_s);
+    free(pc->c_dn);
+    free(pc->c_via_a);
+    free(pc->seg_first);
+    free(pc->seg_len);
+    am_maze_bins_free(pc->bins);
+    free(pc->geo);
+    free(pc->slot_list);
+    free(pc->l_first);
+    free(pc->l_nf);
+    free(pc->l_ng);
+    free(pc->e_off);
+    free(pc->e_pkg);
+    free(pc->e_cell);
+    free(pc->rem);
+    free(pc->rem_w);
+    free(pc);
+}
+
+/* growable entry arrays used while building the lists */
+typedef struct builder {
+    int n, cap;
+    float *off, *pkg;
+    int *cell;
+} builder;
+
+static int b_push(builder *b, float off, float pkg, int cell) {
+    if (b->n == b->cap) {
+        int nc = b->cap ? 2 * b->cap : 1024;
+        float *o = realloc(b->off, (size_t)nc * sizeof *o);
+        if (!o) return -1;
+        b->off = o;
+        float *q = realloc(b->pkg, (size_t)nc * sizeof *q);
+        if (!q) return -1;
+        b->pkg = q;
+        int *c = realloc(b->cell, (size_t)nc * sizeof *c);
+        if (!c) return -1;
+        b->cell = c;
+        b->cap = nc;
+    }
+    b->off[b->n] = off;
+    b->pkg[b->n] = pkg;
+    b->cell[b->n] = cell;
+    b->n++;
+    return 0;
+}
+
+static int lists_alloc(am_place *pc, int n_lists, int n_slots) {
+    pc->n_lists = n_lists;
+    pc->slot_list = malloc((size_t)n_slots * sizeof *pc->slot_list);
+    pc->l_first = calloc((size_t)n_lists, sizeof *pc->l_first);
+    pc->l_nf = calloc((size_t)n_lists, sizeof *pc->l_nf);
+    pc->l_ng = calloc((size_t)n_lists, sizeof *pc->l_ng);
+    return pc->slot_list && pc->l_first && pc->l_nf && pc->l_ng ? 0 : -1;
+}
+
+static int build_track(am_place *pc) {
+    const am_maze *m = pc->maze;
+    int nn = pc->n_nodes, ne = pc->n_edges;
+    size_t na = (size_t)(pc->n_act > 0 ? pc->n_act : 1);
+    pc->c_edge = malloc(na * sizeof *pc->c_edge);
+    pc->c_s = malloc(na * sizeof *pc->c_s);
+    pc->c_dn = malloc(na * (size_t)nn * sizeof *pc->c_dn);
+    pc->c_via_a = malloc(na * (size_t)nn);
+    pc->seg_first = malloc((size_t)(ne + 1) * sizeof *pc->seg_first);
+    pc->seg_len = malloc((size_t)ne * sizeof *pc->seg_len);
+    if (!pc->c_edge || !pc->c_s || !pc->c_dn || !pc->c_via_a || !pc->seg_first || !pc->seg_len)
+        return -1;
+    for (int j = 0; j < pc->n_act; j++) {
+        const am_place_cell *c = &pc->cells[pc->act[j]];
+        am_trackpos tp = am_maze_delinearize(m, c->lin);
+        int a, b;
+        am_maze_edge_nodes(m, tp.edge, &a, &b);
+        double L = am_maze_edge_length(m, tp.edge);
+        pc->c_edge[j] = tp.edge;
+        pc->c_s[j] = tp.s;
+        for (int v = 0; v < nn; v++) {
+            double da = tp.s + am_maze_node_distance(m, a, v);
+            double db = L - tp.s + am_maze_node_distance(m, b, v);
+            pc->c_dn[(size_t)j * nn + v] = da <= db ? da : db;
+            pc->c_via_a[(size_t)j * nn + v] = da <= db;
+        }
+    }
+    double target = pc->sigma / 2.0;
+    int nseg = 0;
+    for (int e = 0; e < ne; e++) {
+        double L = am_maze_edge_length(m, e);
+        double k = ceil(L / target);
+        if (k < 1) k = 1;
+        if (k > 100000) k = 100000;
+        pc->seg_first[e] = nseg;
+        pc->seg_len[e] = L / k;
+        nseg += (int)k;
+    }
+    pc->seg_first[ne] = nseg;
+    int directional = pc->p.directional != 0;
+    int n_lists = directional ? 3 * nseg : nseg;
+    if (lists_alloc(pc, n_lists, 3 * nseg)) return -1;
+    builder bf = {0, 0, NULL, NULL, NULL};
+    int *gen = malloc(na * sizeof *gen);
+    int ok = gen != NULL;
+    for (int e = 0; e < ne && ok; e++) {
+        double L = am_maze_edge_length(m, e);
+        for (int k = pc->seg_first[e]; k < pc->seg_first[e + 1] && ok; k++) {
+            double s0 = (k - pc->seg_first[e]) * pc->seg_len[e], s1 = s0 + pc->seg_len[e];
+            for (int slot = 0; slot < (directional ? 3 : 1) && ok; slot++) {
+                int l = directional ? 3 * k + slot : k;
+                int dir = slot == SLOT_POS ? 1 : slot == SLOT_NEG ? -1 : 0;
+                pc->l_first[l] = bf.n;
+                int ng = 0;
+                for (int j = 0; j < pc->n_act && ok; j++) {
+                    const am_place_cell *c = &pc->cells[pc->act[j]];
+                    double pts[3] = {s0, s1, pc->c_s[j]};
+                    int np = (pc->c_edge[j] == e && pc->c_s[j] > s0 && pc->c_s[j] < s1) ? 3 : 2;
+                    double dmin = INFINITY;
+                    int w0 = best_cand(pc, j, e, L, s0), uniform = 1;
+                    for (int q = 0; q < np; q++) {
+                        int w = best_cand(pc, j, e, L, pts[q]);
+                        double d = cand_dist(pc, j, e, L, w, pts[q]);
+                        if (d < dmin) dmin = d;
+                        if (w != w0) uniform = 0;
+                    }
+                    if (!(dmin < pc->cut)) continue;
+                    if (!uniform) {
+                        gen[ng++] = j;
+                        continue;
+                    }
+                    double g = gain_of(pc, cand_rd(pc, j, e, w0, dir), c->pref_dir);
+                    if (!(g > 0.0)) continue;
+                    if (b_push(&bf, (float)cand_off(pc, j, e, L, w0), (float)(c->peak_rate * g),
+                               pc->act[j]))
+                        ok = 0;
+                }
+                pc->l_nf[l] = bf.n - pc->l_first[l];
+                for (int q = 0; q < ng && ok; q++)
+                    if (b_push(&bf, 0.0f, 0.0f, gen[q])) ok = 0;
+                pc->l_ng[l] = ng;
+                pc->slot_list[3 * k + slot] = l;
+                if (!directional) {
+                    pc->slot_list[3 * k + 1] = l;
+                    pc->slot_list[3 * k + 2] = l;
+                }
+            }
+        }
+    }
+    free(gen);
+    pc->e_off = bf.off;
+    pc->e_pkg = bf.pkg;
+    pc->e_cell = bf.cell;
+    return ok ? 0 : -1;
+}
+
+static int build_arena(am_place *pc, am_error *err) {
+    const am_maze *m = pc->maze;
+    am_vec2 lo, hi;
+    am_maze_bounds(m, &lo, &hi);
+    double w = hi.x - lo.x, h = hi.y - lo.y;
+    double rs = pc->sigma;
+    double big = (w > h ? w : h) / 256.0;
+    if (rs < big) rs = big;
+    pc->rsize = rs;
+    pc->rorigin = lo;
+    pc->rnx = (int)ceil(w / rs);
+    pc->rny = (int)ceil(h / rs);
+    if (pc->rnx < 1) pc->rnx = 1;
+    if (pc->rny < 1) pc->rny = 1;
+    pc->geodesic = !am_maze_is_open_convex(m);
+    if (pc->geodesic && pc->n_act > 0) {
+        pc->bins = am_maze_bins_alloc(m, 0.02, err);
+        if (!pc->bins) return -2;
+        int nb = pc->bins->n;
+        pc->geo = malloc((size_t)pc->n_act * (size_t)nb * sizeof *pc->geo);
+        double *tmp = malloc((size_t)nb * sizeof *tmp);
+        if (!pc->geo || !tmp) {
+            free(tmp);
+            return -1;
+        }
+        for (int j = 0; j < pc->n_act; j++) {
+            am_maze_geodesic_map(m, pc->bins, pc->cells[pc->act[j]].centre, tmp);
+            for (int i = 0; i < nb; i++)
+                pc->geo[(size_t)j * nb + i] = (float)tmp[i];
+        }
+        free(tmp);
+    }
+    int nreg = pc->rnx * pc->rny;
+    if (lists_alloc(pc, nreg, nreg)) return -1;
+    builder bf = {0, 0, NULL, NULL, NULL};
+    int ok = 1;
+    for (int r = 0; r < nreg && ok; r++) {
+        double x0 = lo.x + (r % pc->rnx) * rs, y0 = lo.y + (r / pc->rnx) * rs;
+        pc->l_first[r] = bf.n;
+        for (int j = 0; j < pc->n_act && ok; j++) {
+            am_vec2 c = pc->cells[pc->act[j]].centre;
+            double dx = c.x < x0 ? x0 - c.x : c.x > x0 + rs ? c.x - x0 - rs : 0.0;
+            double dy = c.y < y0 ? y0 - c.y : c.y > y0 + rs ? c.y - y0 - rs : 0.0;
+            if (!(hypot(dx, dy) < pc->cut)) continue;
+            if (b_push(&bf, 0.0f, 0.0f, j)) ok = 0;
+        }
+        pc->l_nf[r] = 0;
+        pc->l_ng[r] = bf.n - pc->l_first[r];
+        pc->slot_list[r] = r;
+    }
+    pc->e_off = bf.off;
+    pc->e_pkg = bf.pkg;
+    pc->e_cell = bf.cell;
+    return ok ? 0 : -1;
+}
+
+am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_stream layout,
+                         am_stream spikes, am_error *err) {
+    if (!maze || !p) {
+        am_error_set(err, AM_EINVAL, "place cells: no maze or parameters given");
+        return NULL;
+    }
+    if (p->n_cells < 1 || !(p->fraction_active >= 0.0 && p->fraction_active <= 1.0) ||
+        !(p->field_width > 0.0) || !isfinite(p->field_width) || !(p->peak_rate >= 0.0) ||
+        !(p->peak_rate_sigma >= 0.0) || !(p->out_rate >= 0.0) ||
+        !(p->nonpreferred_gain >= 0.0) || !(p->theta_freq >= 0.0) ||
+        !(p->theta_depth >= 0.0 && p->theta_depth <= 1.0) || !(p->precession >= 0.0) ||
+        !(p->precession <= 2.0 * AM_PI + 1e-9) || !(p->rest_gain >= 0.0)) {
+        am_error_set(err, AM_EINVAL,
+                     "place cells: need n_cells >= 1, 0 <= fraction_active <= 1, field_width > 0, "
+                     "rates >= 0, 0 <= theta_depth <= 1, 0 <= precession <= 2 pi, gains >= 0");
+        return NULL;
+    }
+    am_place *pc = calloc(1, sizeof *pc);
+    if (!pc) goto nomem;
+    pc->maze = maze;
+    pc->p = *p;
+    pc->spikes = spikes;
+    pc->n = p->n_cells;
+    pc->sigma = p->field_width / (2.0 * sqrt(2.0 * log(10.0)));
+    pc->cut = 5.0 * pc->sigma;
+    pc->is_track = am_maze_get_kind(maze) == AM_MAZE_TRACK;
+    pc->cur_list = -1;
+    pc->cells = calloc((size_t)pc->n, sizeof *pc->cells);
+    pc->act = malloc((size_t)pc->n * sizeof *pc->act);
+    pc->rem = malloc((size_t)pc->n * sizeof *pc->rem);
+    if (!pc->cells || !pc->act || !pc->rem) goto nomem;
+
+    am_vec2 lo, hi;
+    am_maze_bounds(maze, &lo, &hi);
+    double total = pc->is_track ? am_maze_track_length(maze) : 0.0;
+    for (int i = 0; i < pc->n; i++) {
+        am_place_cell *c = &pc->cells[i];
+        c->centre.x = c->centre.y = NAN;
+        c->lin = NAN;
+        c->pref_dir = 0;
+        c->peak_rate = 0.0;
+        c->active = am_rng_u01(layout, 0, (uint32_t)i, 0) < p->fraction_active;
+        if (!c->active) continue;
+        c->peak_rate = p->peak_rate * exp(p->peak_rate_sigma * am_rng_normal(layout, 0, (uint32_t)i, 1));
+        if (pc->is_track) {
+            c->lin = am_rng_u01(layout, 0, (uint32_t)i, 3) * total;
+            c->centre = am_maze_track_point(maze, am_maze_delinearize(maze, c->lin));
+            if (p->directional) c->pref_dir = am_rng_u01(layout, 0, (uint32_t)i, 2) < 0.5 ? -1 : 1;
+        } else {
+            int placed = 0;
+            for (uint32_t k = 0; k < 1000 && !placed; k++) {
+                double u[2];
+                am_rng_u01_pair(layout, 0, (uint32_t)i, 3 + k, u);
+                am_vec2 q = {lo.x + u[0] * (hi.x - lo.x), lo.y + u[1] * (hi.y - lo.y)};
+                if (am_maze_inside(maze, q)) {
+                    c->centre = q;
+                    placed = 1;
+                }
+            }
+            if (!placed) {
+                am_vec2 q = {0.5 * (lo.x + hi.x), 0.5 * (lo.y + hi.y)};
+                c->centre = am_maze_nearest(maze, q);
+            }
+        }
+        pc->act[pc->n_act++] = i;
+    }
+    if (pc->is_track) {
+        pc->n_nodes = am_maze_n_nodes(maze);
+        pc->n_edges = am_maze_n_edges(maze);
+        if (build_track(pc)) goto nomem;
+    } else {
+        int r = build_arena(pc, err);
+        if (r == -2) {
+            am_error_prefix(err, "place cells: ");
+            am_place_free(pc);
+            return NULL;
+        }
+        if (r) goto nomem;
+    }
+    pc->max_list = 1;
+    for (int l = 0; l < pc->n_lists; l++)
+        if (pc->l_nf[l] + pc->l_ng[l] > pc->max_list) pc->max_list = pc->l_nf[l] + pc->l_ng[l];
+    pc->rem_w = malloc((size_t)pc->max_list * sizeof *pc->rem_w);
+    if (!pc->rem_w) goto nomem;
+    for (int i = 0; i < pc->n; i++)
+        pc->rem[i] = -log(am_rng_u01(spikes, 0, (uint32_t)i, NO_DRAW));
+    pc->bg_rem = -log(am_rng_u01(spikes, 0, (uint32_t)pc->n, NO_DRAW));
+    return pc;
+nomem:
+    am_place_free(pc);
+    am_error_set(err, AM_ENOMEM, "place cells: out of memory (%d cells)", p->n_cells);
+    return NULL;
+}
+
+int am_place_n_cells(const am_place *pc) {
+    return pc ? pc->n : 0;
+}
+
+const am_place_cell *am_place_cells(const am_place *pc) {
+    return pc ? pc->cells : NULL;
+}
+
+double am_place_sigma(const am_place *pc) {
+    return pc ? pc->sigma : NAN;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* evaluation                                                                                 */
+
+/* The list for state s (-1: no field term) and the kernel inputs. */
+static int select_list(const am_place *pc, const am_agent_state *s, kin *k) {
+    if (!s || s->mode == AM_MODE_SLEEP || pc->n_lists == 0) return -1;
+    const am_place_params *p = &pc->p;
+    int theta = s->mode == AM_MODE_RUN && s->speed > 0.0;
+    k->theta = theta && p->theta_depth > 0.0;
+    k->depth = (float)p->theta_depth;
+    k->gmul = (float)(s->mode == AM_MODE_REST ? p->rest_gain : 1.0);
+    k->K = (float)(1.0 / (2.0 * pc->sigma * pc->sigma * log(2.0)));
+    k->ucut = (float)(12.5 / log(2.0));
+    k->c1 = (float)(p->precession / (4.0 * AM_PI));
+    double b = p->theta_freq * s->t - p->precession / (4.0 * AM_PI);
+    k->base = (float)(b - floor(b));
+    if (pc->is_track) {
+        int e = s->tp.edge;
+        if (e < 0 || e >= pc->n_edges || !isfinite(s->tp.s)) return -1;
+        double L = am_maze_edge_length(pc->maze, e);
+        double sp = s->tp.s < 0.0 ? 0.0 : s->tp.s > L ? L : s->tp.s;
+        int seg = (int)(sp / pc->seg_len[e]);
+        int nseg = pc->seg_first[e + 1] - pc->seg_first[e];
+        if (seg >= nseg) seg = nseg - 1;
+        int dir = theta ? s->dir : 0;
+        int slot = dir > 0 ? SLOT_POS : dir < 0 ? SLOT_NEG : SLOT_STILL;
+        k->s = (float)sp;
+        k->dir = dir;
+        k->vihw = (float)((dir >= 0 ? 1.0 : -1.0) / (p->field_width / 2.0));
+        return pc->slot_list[3 * (pc->seg_first[e] + seg) + slot];
+    }
+    if (!isfinite(s->pos.x) || !isfinite(s->pos.y)) return -1;
+    int rx = (int)floor((s->pos.x - pc->rorigin.x) / pc->rsize);
+    int ry = (int)floor((s->pos.y - pc->rorigin.y) / pc->rsize);
+    if (rx < 0) rx = 0;
+    if (ry < 0) ry = 0;
+    if (rx >= pc->rnx) rx = pc->rnx - 1;
+    if (ry >= pc->rny) ry = pc->rny - 1;
+    k->s = 0.0f;
+    k->dir = 0;
+    k->vihw = (float)(1.0 / (p->field_width / 2.0));
+    return pc->slot_list[ry * pc->rnx + rx];
+}
+
+/* Fills off/pkg for generic entries [i0, i0 + n) of list l (n <= CHUNK). */
+static void generic_inputs(const am_place *pc, const am_agent_state *s, const kin *k, int l,
+                           int i0, int n, float *off, float *pkg) {
+    const int *ent = pc->e_cell + pc->l_first[l] + pc->l_nf[l] + i0;
+    if (pc->is_track) {
+        int e = s->tp.edge;
+        double L = am_maze_edge_length(pc->maze, e), sp = k->s;
+        int dir = k->dir;
+        for (int q = 0; q < n; q++) {
+            int j = ent[q];
+            int c = best_cand(pc, j, e, L, sp);
+            const am_place_cell *cell = &pc->cells[pc->act[j]];
+            off[q] = (float)cand_off(pc, j, e, L, c);
+            double g = gain_of(pc, cand_rd(pc, j, e, c, dir), cell->pref_dir);
+            pkg[q] = (float)(cell->peak_rate * g);
+        }
+        return;
+    }
+    /* arena: signed distance as -off at s = 0 */
+    for (int q = 0; q < n; q++) {
+        int j = ent[q];
+        const am_place_cell *cell = &pc->cells[pc->act[j]];
+        double d = arena_dist(pc, j, s->pos);
+        double away = s->vel.x * (s->pos.x - cell->centre.x) + s->vel.y * (s->pos.y - cell->centre.y);
+        double sd = away >= 0.0 ? d : -d;
+        off[q] = isfinite(sd) ? (float)-sd : 1e6f;
+        pkg[q] = (float)cell->peak_rate;
+    }
+}
+
+/* Calls fn(ctx, first, n, cells, rates) for consecutive chunks of list l: entries [first, first + n)
+ * of the list, their cells and their rates. */
+typedef void (*rate_sink)(void *ctx, int first, int n, const int *cells, const float *rates);
+
+static void eval_list(const am_place *pc, const am_agent_state *s, const kin *k, int l,
+                      rate_sink fn, void *ctx) {
+    float r[CHUNK], off[CHUNK], pkg[CHUNK];
+    int cells[CHUNK];
+    int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
+    for (int i = 0; i < nf; i += CHUNK) {
+        int n = nf - i < CHUNK ? nf - i : CHUNK;
+        kernel(k, pc->e_off + first + i, pc->e_pkg + first + i, n, r);
+        fn(ctx, i, n, pc->e_cell + first + i, r);
+    }
+    for (int i = 0; i < ng; i += CHUNK) {
+        int n = ng - i < CHUNK ? ng - i : CHUNK;
+        generic_inputs(pc, s, k, l, i, n, off, pkg);
+        kernel(k, off, pkg, n, r);
+        for (int q = 0; q < n; q++)
+            cells[q] = pc->act[pc->e_cell[first + nf + i + q]];
+        fn(ctx, nf + i, n, cells, r);
+    }
+}
+
+static void sink_rates(void *ctx, int first, int n, const int *cells, const float *rates) {
+    (void)first;
+    double *out = ctx;
+    for (int q = 0; q < n; q++)
+        out[cells[q]] += rates[q];
+}
+
+void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
+    if (!pc || !out) return;
+    for (int i = 0; i < pc->n; i++)
+        out[i] = pc->p.out_rate;
+    kin k;
+    int l = select_list(pc, s, &k);
+    if (l >= 0) eval_list(pc, s, &k, l, sink_rates, out);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* spikes                                                                                     */
+
+static int list_cell(const am_place *pc, int l, int i) {
+    int c = pc->e_cell[pc->l_first[l] + i];
+    return i < pc->l_nf[l] ? c : pc->act[c];
+}
+
+static void switch_list(am_place *pc, int l) {
+    if (l == pc->cur_list) return;
+    int c = pc->cur_list;
+    if (c >= 0)
+        for (int i = 0; i < pc->l_nf[c] + pc->l_ng[c]; i++)
+            pc->rem[list_cell(pc, c, i)] = pc->rem_w[i];
+    if (l >= 0)
+        for (int i = 0; i < pc->l_nf[l] + pc->l_ng[l]; i++)
+            pc->rem_w[i] = pc->rem[list_cell(pc, l, i)];
+    pc->cur_list = l;
+}
+
+typedef struct step_ctx {
+    am_place *pc;
+    double t, dt;
+    uint64_t step;
+    am_spike **buf;
+    size_t *n, *cap;
+    int fail;
+} step_ctx;
+
+static int push_spike(step_ctx *c, double t, int cell) {
+    if (*c->n == *c->cap) {
+        size_t nc = *c->cap ? 2 * *c->cap : 256;
+        am_spike *b = realloc(*c->buf, nc * sizeof *b);
+        if (!b) {
+            c->fail = 1;
+            return -1;
+        }
+        *c->buf = b;
+        *c->cap = nc;
+    }
+    (*c->buf)[*c->n].t = t;
+    (*c->buf)[*c->n].cell = cell;
+    (*c->n)++;
+    return 0;
+}
+
+long am_dbg_entries;
+static void sink_spikes(void *vctx, int first, int n, const int *cells, const float *rates) {
+    am_dbg_entries += n;
+    step_ctx *c = vctx;
+    double *rem = c->pc->rem_w + first;
+    double dt = c->dt;
+    int neg = 0;
+    for (int q = 0; q < n; q++) {
+        rem[q] -= (double)rates[q] * dt;
+        neg |= rem[q] < 0.0;
+    }
+    if (!neg) return;
+    for (int q = 0; q < n; q++) {
+        if (rem[q] >= 0.0) continue;
+        double rate = rates[q];
+        double used = rem[q] + rate * dt; /* hazard left at the start of the step */
+        for (uint32_t j = 0; rem[q] < 0.0; j++) {
+            if (push_spike(c, c->t + used / rate, cells[q])) return;
+            double e = -log(am_rng_u01(c->pc->spikes, c->step, (uint32_t)cells[q], j));
+            rem[q] += e;
+            used += e;
+        }
+    }
+}
+
+static int spike_cmp(const am_spike *a, const am_spike *b) {
+    if (a->t != b->t) return a->t < b->t ? -1 : 1;
+    return (a->cell > b->cell) - (a->cell < b->cell);
+}
+
+am_status am_place_step(am_place *pc, const am_agent_state *s, double dt, uint64_t step,
+                        am_spike **buf, size_t *n, size_t *cap, am_error *err) {
+    if (!pc || !s || !buf || !n || !cap || !(dt > 0.0))
+        return am_error_set(err, AM_EINVAL, "place step: bad arguments (need dt > 0 and buffers)");
+    size_t n0 = *n;
+    step_ctx c = {pc, s->t, dt, step, buf, n, cap, 0};
+    kin k;
+    int l = select_list(pc, s, &k);
+    switch_list(pc, l);
+    if (l >= 0) eval_list(pc, s, &k, l, sink_spikes, &c);
+    /* background: one Poisson process at n_cells * out_rate, uniform cell choice */
+    double lam = pc->n * pc->p.out_rate;
+    if (lam > 0.0 && !c.fail) {
+        double h = lam * dt;
+        pc->bg_rem -= h;
+        double used = pc->bg_rem + h;
+        for (uint32_t j = 0; pc->bg_rem < 0.0; j++) {
+            double u[2];
+            am_rng_u01_pair(pc->spikes, step, (uint32_t)pc->n, j, u);
+            int cell = (int)(u[1] * pc->n);
+            if (cell >= pc->n) cell = pc->n - 1;
+            if (push_spike(&c, s->t + used / lam, cell)) break;
+            double e = -log(u[0]);
+            pc->bg_rem += e;
+            used += e;
+        }
+    }
+    if (c.fail) return am_error_set(err, AM_ENOMEM, "place step: out of memory for spikes");
+    /* sort this step's spikes by time (insertion sort: a handful per step) */
+    am_spike *b = *buf;
+    for (size_t i = n0 + 1; i < *n; i++) {
+        am_spike x = b[i];
+        size_t j = i;
+        while (j > n0 && spike_cmp(&b[j - 1], &x) > 0) {
+            b[j] = b[j - 1];
+            j--;
+        }
+        b[j] = x;
+    }
+    return AM_OK;
+}
