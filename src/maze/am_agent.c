@@ -4,8 +4,8 @@
  * rotational velocity turns the velocity vector; the speed is an OU process on a standard normal
  * variable mapped to a Rayleigh distribution; an optional drift velocity pulls the velocity; near a
  * wall a spring acceleration (weight 3 (1 - thigmotaxis)^2) and a conveyor-belt shift of the
- * position (weight 6 thigmotaxis^2) push the rat away; a step that would cross a wall bounces off it
- * at half the mean speed. Differences from RatInABox, on purpose:
+ * position (weight 6 thigmotaxis^2) push the rat away; a step that would cross a wall bounces off
+ * it at half the mean speed. Differences from RatInABox, on purpose:
  * - OU updates use the exact discretisation x' = x e^(-dt/tau) + std sqrt(1 - e^(-2 dt/tau)) N, so
  *   the stationary std does not depend on dt;
  * - the Rayleigh scale is speed_mean sqrt(2/pi), so the mean speed is speed_mean (RatInABox uses
@@ -39,8 +39,8 @@ struct am_agent {
     void *policy_user;
     int is_track;
     /* arena */
-    am_vec2 v;      /* model velocity (m/s) */
-    am_vec2 drift;  /* drift velocity */
+    am_vec2 v;     /* model velocity (m/s) */
+    am_vec2 drift; /* drift velocity */
     double drift_ratio;
     am_vec2 saved_pos; /* position kept while asleep */
     /* track */
@@ -107,8 +107,8 @@ static double phi_inv(double p) {
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     double x;
     if (p < 0.02425) {
         double q = sqrt(-2.0 * log(p));
@@ -547,7 +547,10 @@ static int track_step(am_agent *a, uint64_t step, double dt) {
         v = fmin(v + p->accel * dt, vt);
     else
         v = fmax(v - p->accel * dt, vt);
-    double vmax = sqrt(2.0 * p->accel * rem);
+    /* the fastest speed from which, after this step, it can still stop at the goal: v^2 = 2 a
+     * (rem - v dt) */
+    double adt = p->accel * dt;
+    double vmax = -adt + sqrt(adt * adt + 2.0 * p->accel * rem);
     if (v > vmax) v = vmax;
     double dist = v * dt;
 

@@ -15,7 +15,16 @@
  * Modes: RUN (moving as above), REST (awake immobility where the rat is: speed 0, head still),
  * SLEEP (in the sleep box, off the maze: pos and lin are NaN).
  *
- * Randomness: stream `motion` at counter (step, 0, draw): identical paths for identical seeds. */
+ * Randomness: stream `motion` at counter (step, 0, draw): identical paths for identical seeds
+ * (draw 0 rotational velocity, 1 speed, 2 track speed jitter).
+ *
+ * Details: arena OU processes use the exact discretisation (stationary std independent of dt); the
+ * Rayleigh scale is speed_mean sqrt(2/pi) so that the mean model speed is speed_mean (RatInABox
+ * uses scale speed_mean); repulsion uses the nearest wall only; the rat never leaves the arena or
+ * crosses a wall (a move that would is bounced, or cancelled). state.speed / vel are those of the
+ * step actually taken. Tracks: dwell time counts only in RUN (also before the first departure);
+ * the built-in policy ranks sites by their last arrival time (ties: lowest index); rotvel is the
+ * heading change rate; REST and SLEEP keep the route, and RUN resumes it from speed 0. */
 #ifndef AM_AGENT_H
 #define AM_AGENT_H
 

@@ -2,19 +2,21 @@
  *
  * Cost per step is proportional to the number of cells whose field can reach the rat, not to
  * n_cells. Tracks are cut into segments of about sigma / 2; each segment has up to three candidate
- * lists (still, running toward smaller s, running toward larger s) of the cells whose field (5 sigma
- * cut) reaches it, without the cells whose gain is 0 in that running direction. Within a segment
- * the geodesic distance from the rat at s to a field centre is, for almost every cell, |s - off|
- * with a fixed virtual centre `off` (the centre itself on the same edge, or the centre's distance
- * to the edge's end nodes unrolled onto the edge's line), and the signed progress is (s - off) dir;
- * these cells are evaluated by one branch-free SIMD loop. The few cells whose shortest path switches
- * between the edge's two ends inside the segment (small loops) are evaluated generically. Arenas
- * use a grid of square regions (side about sigma) with the cells whose centre lies within 5 sigma
- * (Euclidean, a lower bound of the geodesic distance) of the region.
+ * lists (still, running toward smaller s, running toward larger s) of the cells whose field (5
+ * sigma cut) reaches it, without the cells whose gain is 0 in that running direction. Within a
+ * segment the geodesic distance from the rat at s to a field centre is, for almost every cell, |s -
+ * off| with a fixed virtual centre `off` (the centre itself on the same edge, or the centre's
+ * distance to the edge's end nodes unrolled onto the edge's line), and the signed progress is (s -
+ * off) dir; these cells are evaluated by one branch-free SIMD loop. The few cells whose shortest
+ * path switches between the edge's two ends inside the segment (small loops) are evaluated
+ * generically. Arenas use a grid of square regions (side about sigma) with the cells whose centre
+ * lies within 5 sigma (Euclidean, a lower bound of the geodesic distance) of the region.
  *
  * The hot loop computes in single precision with its own exp2 and cos (relative error < 1e-6,
- * absolute error of cos < 1e-6); hazard budgets are double. Arithmetic is lane-wise IEEE without
- * contraction, so results do not depend on the vector width. */
+ * absolute error of cos < 1e-6), 8 lanes wide with GCC/Clang vector extensions; the hazard budgets
+ * of the current list are updated in the same loop. Arithmetic is lane-wise IEEE without
+ * contraction, so the baseline and AVX2 clones give the same bits. Measured: 10 min at dt = 1 ms,
+ * 1000 cells on a 2 m track, agent + place: about 0.31 s on one core (AVX2 clone). */
 #include "am_place.h"
 
 #include <math.h>
@@ -25,8 +27,19 @@
 #define CHUNK 64
 #define NO_DRAW 0xffffffffu
 
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
+/* 8 lanes: two SSE registers on baseline x86-64, one AVX register in the AVX2 clone. */
+#define VW 8
+typedef float v4f __attribute__((vector_size(4 * VW)));
+typedef int32_t v4i __attribute__((vector_size(4 * VW)));
+
+/* The hot loops are compiled twice (baseline and AVX2) and picked at load time where the compiler
+ * and the platform support it; both give the same bits (lane-wise IEEE operations, no FMA). */
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+    !defined(AM_NO_CLONES)
+#define AM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AM_CLONES
+#endif
 
 enum { SLOT_STILL = 0, SLOT_NEG = 1, SLOT_POS = 2 };
 
@@ -37,6 +50,7 @@ struct am_place {
     int n;
     am_place_cell *cells;
     double sigma, cut;
+    float kK, kcut, kc1; /* kernel constants: log2(e) / (2 sigma^2), cut, precession / (4 pi) */
     int is_track, geodesic;
     /* per active cell (index into act[]) */
     int n_act;
@@ -63,8 +77,8 @@ struct am_place {
     int *e_cell; /* cell index (fast) or active index (generic) */
     int max_list;
     /* spike state */
-    double *rem;   /* n cells: hazard left before the next spike */
-    double *rem_w; /* working copy for the current list */
+    float *rem;   /* n cells: hazard left before the next spike */
+    float *rem_w; /* working copy for the current list */
     int cur_list;
     double bg_rem;
 };
@@ -97,158 +111,109 @@ am_place_params am_place_params_default(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* SIMD kernel                                                                                */
 
-static inline v4f vset(float x) {
-    v4f r = {x, x, x, x};
-    return r;
-}
-static inline v4f vld(const float *p) {
-    v4f r;
-    memcpy(&r, p, sizeof r);
-    return r;
-}
-static inline void vst(float *p, v4f v) {
-    memcpy(p, &v, sizeof v);
-}
-static inline v4f vsel(v4i m, v4f a, v4f b) {
-    return (v4f)(((v4i)a & m) | ((v4i)b & ~m));
-}
-
-/* min / max: minps / maxps where available (same result as the generic form for non-NaN). */
-static inline v4f vmin(v4f a, v4f b) {
-#if defined(__SSE__) && (defined(__GNUC__) || defined(__clang__))
-    return __builtin_ia32_minps(a, b);
-#else
-    return vsel(a < b, a, b);
-#endif
-}
-static inline v4f vmax(v4f a, v4f b) {
-#if defined(__SSE__) && (defined(__GNUC__) || defined(__clang__))
-    return __builtin_ia32_maxps(a, b);
-#else
-    return vsel(a > b, a, b);
-#endif
-}
-
-/* 2^-u for u in [0, 100]: rounding by the 1.5 * 2^23 trick, degree-6 polynomial on [-0.5, 0.5]
- * (Estrin's scheme, for a short dependency chain). */
-static inline v4f vexp2neg(v4f u) {
-    const v4f magic = vset(12582912.0f);
-    v4f t = u + magic;
-    v4f nf = t - magic;
-    v4i ni = (v4i)t - (v4i)magic;
-    v4f f = nf - u; /* 2^-u = 2^-n * 2^f, f in [-0.5, 0.5] */
-    v4f f2 = f * f, f4 = f2 * f2;
-    v4f p01 = vset(1.0f) + vset(6.9314718055994531e-01f) * f;
-    v4f p23 = vset(2.4022650695910071e-01f) + vset(5.5504108664821580e-02f) * f;
-    v4f p45 = vset(9.6181291076284772e-03f) + vset(1.3333558146428443e-03f) * f;
-    v4f p = (p01 + f2 * p23) + f4 * (p45 + f2 * vset(1.5403530393381606e-04f));
-    v4i e = ((v4i){127, 127, 127, 127} - ni) << 23;
-    return p * (v4f)e;
-}
-
-/* cos(2 pi a) for a in [-0.5, 0.5]: sin(2 pi (1/4 - |a|)), odd degree-11 polynomial (Estrin). */
-static inline v4f vcos2pi(v4f a) {
-    v4f t = (v4f)((v4i)a & (v4i){0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff});
-    v4f z = (vset(0.25f) - t) * vset(6.28318530717958648f);
-    v4f w = z * z, w2 = w * w, w4 = w2 * w2;
-    v4f p01 = vset(1.0f) + vset(-1.6666666666666667e-01f) * w;
-    v4f p23 = vset(8.3333333333333333e-03f) + vset(-1.9841269841269841e-04f) * w;
-    v4f p45 = vset(2.7557319223985893e-06f) + vset(-2.5052108385441720e-08f) * w;
-    v4f p = (p01 + w2 * p23) + w4 * p45;
-    return p * z;
-}
+/* Vectors are never passed to or returned from functions (that would involve the AVX ABI in the
+ * baseline build): helpers are macros, and the block function works through pointers. */
+#define VSET(x) ((v4f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define VISET(x) ((v4i){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define VLD(dst, p) memcpy(&(dst), (p), sizeof(dst))
+#define VST(p, v) memcpy((p), &(v), sizeof(v))
+#define VSEL(m, a, b) ((v4f)(((v4i)(a) & (m)) | ((v4i)(b) & ~(m))))
 
 typedef struct kvec {
     v4f vs, vK, vcut, vg, vihw, vbase, vc1, vdepth;
     int theta;
 } kvec;
 
-static inline kvec kvec_of(const kin *k) {
-    kvec v;
-    v.vs = vset(k->s);
-    v.vK = vset(k->K);
-    v.vcut = vset(k->ucut);
-    v.vg = vset(k->gmul);
-    v.vihw = vset(k->vihw);
-    v.vbase = vset(k->base);
-    v.vc1 = vset(k->c1);
-    v.vdepth = vset(k->depth);
-    v.theta = k->theta;
-    return v;
+static inline __attribute__((always_inline)) void kvec_of(const kin *k, kvec *v) {
+    v->vs = VSET(k->s);
+    v->vK = VSET(k->K);
+    v->vcut = VSET(k->ucut);
+    v->vg = VSET(k->gmul);
+    v->vihw = VSET(k->vihw);
+    v->vbase = VSET(k->base);
+    v->vc1 = VSET(k->c1);
+    v->vdepth = VSET(k->depth);
+    v->theta = k->theta;
 }
 
-/* Field rates of 4 entries (virtual centres off, peak times gain pkg) for the rat at s. */
-static inline __attribute__((always_inline)) v4f rate4(const kvec *k, v4f off, v4f pkg) {
-    const v4f magic = vset(12582912.0f), one = vset(1.0f);
+/* Field rates of VW entries (virtual centres off, peak times gain pkg) for the rat at s:
+ *   r = gmul pkg 2^(-K dd^2) [dd^2 K < cut] (1 + depth cos(2 pi (base + c1 clip(dd vihw))))
+ * with dd = s - off. 2^-u: rounding by the 1.5 * 2^23 trick and a degree-6 polynomial on
+ * [-0.5, 0.5]; cos(2 pi a), a reduced to [-0.5, 0.5]: sin(2 pi (1/4 - |a|)) by an odd degree-11
+ * polynomial. Polynomials use Estrin's scheme (short dependency chains). */
+static inline __attribute__((always_inline)) void rate_block(const kvec *k, const float *poff,
+                                                             const float *ppkg, v4f *out) {
+    const v4f magic = VSET(12582912.0f), one = VSET(1.0f);
+    v4f off, pkg;
+    VLD(off, poff);
+    VLD(pkg, ppkg);
     v4f dd = k->vs - off;
     v4f u = dd * dd * k->vK;
     v4i m = u < k->vcut;
-    v4f g = (v4f)((v4i)vexp2neg(vmin(u, k->vcut)) & m);
+    u = VSEL(m, u, k->vcut);
+    /* 2^-u = 2^-n 2^f */
+    v4f t = u + magic;
+    v4f nf = t - magic;
+    v4i ni = (v4i)t - (v4i)magic;
+    v4f f = nf - u;
+    v4f f2 = f * f, f4 = f2 * f2;
+    v4f p01 = one + VSET(6.9314718055994531e-01f) * f;
+    v4f p23 = VSET(2.4022650695910071e-01f) + VSET(5.5504108664821580e-02f) * f;
+    v4f p45 = VSET(9.6181291076284772e-03f) + VSET(1.3333558146428443e-03f) * f;
+    v4f p = (p01 + f2 * p23) + f4 * (p45 + f2 * VSET(1.5403530393381606e-04f));
+    v4i e = (VISET(127) - ni) << 23;
+    v4f g = (v4f)((v4i)(p * (v4f)e) & m);
     v4f rr = k->vg * pkg * g;
     if (k->theta) {
-        v4f x = vmax(vmin(dd * k->vihw, one), -one);
+        v4f x = dd * k->vihw;
+        x = VSEL(x > one, one, x);
+        x = VSEL(x < -one, -one, x);
         v4f a = k->vbase + k->vc1 * x;
         a = a - ((a + magic) - magic);
-        rr = rr * (one + k->vdepth * vcos2pi(a));
+        v4f at = (v4f)((v4i)a & VISET(0x7fffffff));
+        v4f z = (VSET(0.25f) - at) * VSET(6.28318530717958648f);
+        v4f w = z * z, w2 = w * w, w4 = w2 * w2;
+        v4f q01 = one + VSET(-1.6666666666666667e-01f) * w;
+        v4f q23 = VSET(8.3333333333333333e-03f) + VSET(-1.9841269841269841e-04f) * w;
+        v4f q45 = VSET(2.7557319223985893e-06f) + VSET(-2.5052108385441720e-08f) * w;
+        v4f c = ((q01 + w2 * q23) + w4 * q45) * z;
+        rr = rr * (one + k->vdepth * c);
     }
-    return rr;
+    *out = rr;
 }
 
-/* Loads 4 entries from i (padding past n with entries of rate 0). */
-static inline void load4(const float *off, const float *pkg, int i, int n, v4f *o, v4f *q) {
-    if (i + 4 <= n) {
-        *o = vld(off + i);
-        *q = vld(pkg + i);
-        return;
-    }
-    float a[4] = {1e6f, 1e6f, 1e6f, 1e6f}, b[4] = {0, 0, 0, 0};
-    for (int j = 0; i + j < n; j++) {
-        a[j] = off[i + j];
-        b[j] = pkg[i + j];
-    }
-    *o = vld(a);
-    *q = vld(b);
-}
-
-static inline void store4(float *r, int i, int n, v4f v) {
-    if (i + 4 <= n) {
-        vst(r + i, v);
-        return;
-    }
-    float t[4];
-    vst(t, v);
-    for (int j = 0; i + j < n; j++)
-        r[i + j] = t[j];
-}
-
-/* Rates r of n entries. */
-static void kernel(const kin *k, const float *off, const float *pkg, int n, float *r) {
-    kvec kv = kvec_of(k);
-    for (int i = 0; i < n; i += 4) {
-        v4f o, q;
-        load4(off, pkg, i, n, &o, &q);
-        store4(r, i, n, rate4(&kv, o, q));
+/* Rates r of n entries (n a multiple of VW). */
+AM_CLONES static void kernel(const kin *k, const float *off, const float *pkg, int n, float *r) {
+    kvec kv;
+    kvec_of(k, &kv);
+    for (int i = 0; i < n; i += VW) {
+        v4f rr;
+        rate_block(&kv, off + i, pkg + i, &rr);
+        VST(r + i, rr);
     }
 }
 
-/* Rates r of n entries, and the hazard budgets rem reduced by r dt. Returns 1 if any budget is
- * now negative (a spike). */
-static int kernel_step(const kin *k, const float *off, const float *pkg, int n, float *r,
-                       float *rem, float dt) {
-    kvec kv = kvec_of(k);
-    const v4f vdt = vset(dt);
-    v4i neg = {0, 0, 0, 0};
-    for (int i = 0; i < n; i += 4) {
-        v4f o, q, h;
-        load4(off, pkg, i, n, &o, &q);
-        v4f rr = rate4(&kv, o, q);
-        store4(r, i, n, rr);
-        load4(rem, rem, i, n, &h, &q);
+/* Rates r of n entries (n a multiple of VW), and the hazard budgets rem reduced by r dt. Returns 1
+ * if any budget is now negative (a spike). */
+AM_CLONES static int kernel_step(const kin *k, const float *off, const float *pkg, int n, float *r,
+                                 float *rem, float dt) {
+    kvec kv;
+    kvec_of(k, &kv);
+    const v4f vdt = VSET(dt), zero = VSET(0.0f);
+    v4i neg = VISET(0);
+    for (int i = 0; i < n; i += VW) {
+        v4f rr, h;
+        rate_block(&kv, off + i, pkg + i, &rr);
+        VST(r + i, rr);
+        VLD(h, rem + i);
         h = h - rr * vdt;
-        neg |= h < vset(0.0f);
-        store4(rem, i, n, h);
+        neg |= h < zero;
+        VST(rem + i, h);
     }
-    return (neg[0] | neg[1] | neg[2] | neg[3]) != 0;
+    int any = 0;
+    for (int j = 0; j < VW; j++)
+        any |= neg[j];
+    return any != 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -465,6 +430,8 @@ static int build_track(am_place *pc) {
                                pc->act[j]))
                         ok = 0;
                 }
+                while (ok && (bf.n - pc->l_first[l]) % VW)
+                    if (b_push(&bf, 1e6f, 0.0f, -1)) ok = 0;
                 pc->l_nf[l] = bf.n - pc->l_first[l];
                 for (int q = 0; q < ng && ok; q++)
                     if (b_push(&bf, 0.0f, 0.0f, gen[q])) ok = 0;
@@ -548,10 +515,10 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
     }
     if (p->n_cells < 1 || !(p->fraction_active >= 0.0 && p->fraction_active <= 1.0) ||
         !(p->field_width > 0.0) || !isfinite(p->field_width) || !(p->peak_rate >= 0.0) ||
-        !(p->peak_rate_sigma >= 0.0) || !(p->out_rate >= 0.0) ||
-        !(p->nonpreferred_gain >= 0.0) || !(p->theta_freq >= 0.0) ||
-        !(p->theta_depth >= 0.0 && p->theta_depth <= 1.0) || !(p->precession >= 0.0) ||
-        !(p->precession <= 2.0 * AM_PI + 1e-9) || !(p->rest_gain >= 0.0)) {
+        !(p->peak_rate_sigma >= 0.0) || !(p->out_rate >= 0.0) || !(p->nonpreferred_gain >= 0.0) ||
+        !(p->theta_freq >= 0.0) || !(p->theta_depth >= 0.0 && p->theta_depth <= 1.0) ||
+        !(p->precession >= 0.0) || !(p->precession <= 2.0 * AM_PI + 1e-9) ||
+        !(p->rest_gain >= 0.0)) {
         am_error_set(err, AM_EINVAL,
                      "place cells: need n_cells >= 1, 0 <= fraction_active <= 1, field_width > 0, "
                      "rates >= 0, 0 <= theta_depth <= 1, 0 <= precession <= 2 pi, gains >= 0");
@@ -565,6 +532,9 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
     pc->n = p->n_cells;
     pc->sigma = p->field_width / (2.0 * sqrt(2.0 * log(10.0)));
     pc->cut = 5.0 * pc->sigma;
+    pc->kK = (float)(1.0 / (2.0 * pc->sigma * pc->sigma * log(2.0)));
+    pc->kcut = (float)(12.5 / log(2.0));
+    pc->kc1 = (float)(p->precession / (4.0 * AM_PI));
     pc->is_track = am_maze_get_kind(maze) == AM_MAZE_TRACK;
     pc->cur_list = -1;
     pc->cells = calloc((size_t)pc->n, sizeof *pc->cells);
@@ -583,7 +553,8 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
         c->peak_rate = 0.0;
         c->active = am_rng_u01(layout, 0, (uint32_t)i, 0) < p->fraction_active;
         if (!c->active) continue;
-        c->peak_rate = p->peak_rate * exp(p->peak_rate_sigma * am_rng_normal(layout, 0, (uint32_t)i, 1));
+        c->peak_rate =
+            p->peak_rate * exp(p->peak_rate_sigma * am_rng_normal(layout, 0, (uint32_t)i, 1));
         if (pc->is_track) {
             c->lin = am_rng_u01(layout, 0, (uint32_t)i, 3) * total;
             c->centre = am_maze_track_point(maze, am_maze_delinearize(maze, c->lin));
@@ -622,10 +593,10 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
     pc->max_list = 1;
     for (int l = 0; l < pc->n_lists; l++)
         if (pc->l_nf[l] + pc->l_ng[l] > pc->max_list) pc->max_list = pc->l_nf[l] + pc->l_ng[l];
-    pc->rem_w = malloc((size_t)pc->max_list * sizeof *pc->rem_w);
+    pc->rem_w = malloc((size_t)(pc->max_list + VW) * sizeof *pc->rem_w);
     if (!pc->rem_w) goto nomem;
     for (int i = 0; i < pc->n; i++)
-        pc->rem[i] = -log(am_rng_u01(spikes, 0, (uint32_t)i, NO_DRAW));
+        pc->rem[i] = (float)-log(am_rng_u01(spikes, 0, (uint32_t)i, NO_DRAW));
     pc->bg_rem = -log(am_rng_u01(spikes, 0, (uint32_t)pc->n, NO_DRAW));
     return pc;
 nomem:
@@ -657,9 +628,9 @@ static int select_list(const am_place *pc, const am_agent_state *s, kin *k) {
     k->theta = theta && p->theta_depth > 0.0;
     k->depth = (float)p->theta_depth;
     k->gmul = (float)(s->mode == AM_MODE_REST ? p->rest_gain : 1.0);
-    k->K = (float)(1.0 / (2.0 * pc->sigma * pc->sigma * log(2.0)));
-    k->ucut = (float)(12.5 / log(2.0));
-    k->c1 = (float)(p->precession / (4.0 * AM_PI));
+    k->K = pc->kK;
+    k->ucut = pc->kcut;
+    k->c1 = pc->kc1;
     double b = p->theta_freq * s->t - p->precession / (4.0 * AM_PI);
     k->base = (float)(b - floor(b));
     if (pc->is_track) {
@@ -690,9 +661,19 @@ static int select_list(const am_place *pc, const am_agent_state *s, kin *k) {
     return pc->slot_list[ry * pc->rnx + rx];
 }
 
-/* Fills off/pkg for generic entries [i0, i0 + n) of list l (n <= CHUNK). */
-static void generic_inputs(const am_place *pc, const am_agent_state *s, const kin *k, int l,
-                           int i0, int n, float *off, float *pkg) {
+static int pad4(int n, float *off, float *pkg) {
+    int n4 = (n + VW - 1) / VW * VW;
+    for (int q = n; q < n4; q++) {
+        off[q] = 1e6f;
+        pkg[q] = 0.0f;
+    }
+    return n4;
+}
+
+/* Fills off/pkg for generic entries [i0, i0 + n) of list l (n <= CHUNK), padded with entries of
+ * rate 0 to a multiple of VW, which it returns. */
+static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin *k, int l, int i0,
+                          int n, float *off, float *pkg) {
     const int *ent = pc->e_cell + pc->l_first[l] + pc->l_nf[l] + i0;
     if (pc->is_track) {
         int e = s->tp.edge;
@@ -706,49 +687,20 @@ static void generic_inputs(const am_place *pc, const am_agent_state *s, const ki
             double g = gain_of(pc, cand_rd(pc, j, e, c, dir), cell->pref_dir);
             pkg[q] = (float)(cell->peak_rate * g);
         }
-        return;
+        return pad4(n, off, pkg);
     }
     /* arena: signed distance as -off at s = 0 */
     for (int q = 0; q < n; q++) {
         int j = ent[q];
         const am_place_cell *cell = &pc->cells[pc->act[j]];
         double d = arena_dist(pc, j, s->pos);
-        double away = s->vel.x * (s->pos.x - cell->centre.x) + s->vel.y * (s->pos.y - cell->centre.y);
+        double away =
+            s->vel.x * (s->pos.x - cell->centre.x) + s->vel.y * (s->pos.y - cell->centre.y);
         double sd = away >= 0.0 ? d : -d;
         off[q] = isfinite(sd) ? (float)-sd : 1e6f;
         pkg[q] = (float)cell->peak_rate;
     }
-}
-
-/* Calls fn(ctx, first, n, cells, rates) for consecutive chunks of list l: entries [first, first + n)
- * of the list, their cells and their rates. */
-typedef void (*rate_sink)(void *ctx, int first, int n, const int *cells, const float *rates);
-
-static void eval_list(const am_place *pc, const am_agent_state *s, const kin *k, int l,
-                      rate_sink fn, void *ctx) {
-    float r[CHUNK], off[CHUNK], pkg[CHUNK];
-    int cells[CHUNK];
-    int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
-    for (int i = 0; i < nf; i += CHUNK) {
-        int n = nf - i < CHUNK ? nf - i : CHUNK;
-        kernel(k, pc->e_off + first + i, pc->e_pkg + first + i, n, r);
-        fn(ctx, i, n, pc->e_cell + first + i, r);
-    }
-    for (int i = 0; i < ng; i += CHUNK) {
-        int n = ng - i < CHUNK ? ng - i : CHUNK;
-        generic_inputs(pc, s, k, l, i, n, off, pkg);
-        kernel(k, off, pkg, n, r);
-        for (int q = 0; q < n; q++)
-            cells[q] = pc->act[pc->e_cell[first + nf + i + q]];
-        fn(ctx, nf + i, n, cells, r);
-    }
-}
-
-static void sink_rates(void *ctx, int first, int n, const int *cells, const float *rates) {
-    (void)first;
-    double *out = ctx;
-    for (int q = 0; q < n; q++)
-        out[cells[q]] += rates[q];
+    return pad4(n, off, pkg);
 }
 
 void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
@@ -757,7 +709,22 @@ void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
         out[i] = pc->p.out_rate;
     kin k;
     int l = select_list(pc, s, &k);
-    if (l >= 0) eval_list(pc, s, &k, l, sink_rates, out);
+    if (l < 0) return;
+    float r[CHUNK], off[CHUNK], pkg[CHUNK];
+    int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
+    for (int i = 0; i < nf; i += CHUNK) {
+        int n = nf - i < CHUNK ? nf - i : CHUNK;
+        kernel(&k, pc->e_off + first + i, pc->e_pkg + first + i, n, r);
+        for (int q = 0; q < n; q++)
+            if (pc->e_cell[first + i + q] >= 0) out[pc->e_cell[first + i + q]] += r[q];
+    }
+    for (int i = 0; i < ng; i += CHUNK) {
+        int n = ng - i < CHUNK ? ng - i : CHUNK;
+        int n4 = generic_inputs(pc, s, &k, l, i, n, off, pkg);
+        kernel(&k, off, pkg, n4, r);
+        for (int q = 0; q < n; q++)
+            out[pc->act[pc->e_cell[first + nf + i + q]]] += r[q];
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -765,18 +732,22 @@ void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
 
 static int list_cell(const am_place *pc, int l, int i) {
     int c = pc->e_cell[pc->l_first[l] + i];
-    return i < pc->l_nf[l] ? c : pc->act[c];
+    return i < pc->l_nf[l] ? c : pc->act[c]; /* -1 for padding */
 }
 
 static void switch_list(am_place *pc, int l) {
     if (l == pc->cur_list) return;
     int c = pc->cur_list;
     if (c >= 0)
-        for (int i = 0; i < pc->l_nf[c] + pc->l_ng[c]; i++)
-            pc->rem[list_cell(pc, c, i)] = pc->rem_w[i];
+        for (int i = 0; i < pc->l_nf[c] + pc->l_ng[c]; i++) {
+            int cell = list_cell(pc, c, i);
+            if (cell >= 0) pc->rem[cell] = pc->rem_w[i];
+        }
     if (l >= 0)
-        for (int i = 0; i < pc->l_nf[l] + pc->l_ng[l]; i++)
-            pc->rem_w[i] = pc->rem[list_cell(pc, l, i)];
+        for (int i = 0; i < pc->l_nf[l] + pc->l_ng[l]; i++) {
+            int cell = list_cell(pc, l, i);
+            pc->rem_w[i] = cell >= 0 ? pc->rem[cell] : 1.0f;
+        }
     pc->cur_list = l;
 }
 
@@ -806,27 +777,44 @@ static int push_spike(step_ctx *c, double t, int cell) {
     return 0;
 }
 
-long am_dbg_entries;
-static void sink_spikes(void *vctx, int first, int n, const int *cells, const float *rates) {
-    am_dbg_entries += n;
-    step_ctx *c = vctx;
-    double *rem = c->pc->rem_w + first;
-    double dt = c->dt;
-    int neg = 0;
+/* Spikes of the entries whose budget went negative: time by linear interpolation of the hazard
+ * inside the step, a new Exp(1) budget per spike. */
+static void emit_spikes(step_ctx *c, float *rem, const float *rates, int n, const int *cells) {
     for (int q = 0; q < n; q++) {
-        rem[q] -= (double)rates[q] * dt;
-        neg |= rem[q] < 0.0;
-    }
-    if (!neg) return;
-    for (int q = 0; q < n; q++) {
-        if (rem[q] >= 0.0) continue;
+        if (rem[q] >= 0.0f) continue;
         double rate = rates[q];
-        double used = rem[q] + rate * dt; /* hazard left at the start of the step */
-        for (uint32_t j = 0; rem[q] < 0.0; j++) {
-            if (push_spike(c, c->t + used / rate, cells[q])) return;
+        double left = (double)rem[q];
+        double used = left + rate * c->dt; /* hazard left at the start of the step */
+        for (uint32_t j = 0; left < 0.0; j++) {
+            if (push_spike(c, c->t + (used > 0.0 ? used : 0.0) / rate, cells[q])) return;
             double e = -log(am_rng_u01(c->pc->spikes, c->step, (uint32_t)cells[q], j));
-            rem[q] += e;
+            left += e;
             used += e;
+        }
+        rem[q] = (float)left;
+    }
+}
+
+static void step_list(step_ctx *c, const am_agent_state *s, const kin *k, int l) {
+    am_place *pc = c->pc;
+    float r[CHUNK], off[CHUNK], pkg[CHUNK];
+    int cells[CHUNK];
+    int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
+    float dt = (float)c->dt;
+    for (int i = 0; i < nf; i += CHUNK) {
+        int n = nf - i < CHUNK ? nf - i : CHUNK;
+        if (kernel_step(k, pc->e_off + first + i, pc->e_pkg + first + i, n, r, pc->rem_w + i, dt))
+            emit_spikes(c, pc->rem_w + i, r, n, pc->e_cell + first + i);
+    }
+    for (int i = 0; i < ng; i += CHUNK) {
+        int n = ng - i < CHUNK ? ng - i : CHUNK;
+        int n4 = generic_inputs(pc, s, k, l, i, n, off, pkg);
+        for (int q = n; q < n4; q++)
+            pc->rem_w[nf + i + q] = 1.0f;
+        if (kernel_step(k, off, pkg, n4, r, pc->rem_w + nf + i, dt)) {
+            for (int q = 0; q < n; q++)
+                cells[q] = pc->act[pc->e_cell[first + nf + i + q]];
+            emit_spikes(c, pc->rem_w + nf + i, r, n, cells);
         }
     }
 }
@@ -845,7 +833,7 @@ am_status am_place_step(am_place *pc, const am_agent_state *s, double dt, uint64
     kin k;
     int l = select_list(pc, s, &k);
     switch_list(pc, l);
-    if (l >= 0) eval_list(pc, s, &k, l, sink_spikes, &c);
+    if (l >= 0) step_list(&c, s, &k, l);
     /* background: one Poisson process at n_cells * out_rate, uniform cell choice */
     double lam = pc->n * pc->p.out_rate;
     if (lam > 0.0 && !c.fail) {

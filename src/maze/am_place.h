@@ -22,7 +22,23 @@
  * spike draws an Exp(1) hazard budget from stream `spikes` at counter (step, cell, 0); the rate is
  * integrated per step and the spike time interpolated inside the step); the out_rate term of all
  * cells together is one homogeneous Poisson process at n_cells * out_rate with uniform cell choice
- * (counter (step, n_cells, k)). Only cells whose field can reach the rat are evaluated each step. */
+ * (counter (step, n_cells, k)). Only cells whose field can reach the rat are evaluated each step.
+ *
+ * Details and approximations:
+ * - Theta and the direction gain apply while running (mode RUN, speed > 0, dir != 0); standing in
+ *   RUN (dwelling at a site) gives theta_i = 1 and g_dir = 1; REST gives g_dir = 1.
+ * - Arenas: x is positive when moving away from the centre (vel . (pos - centre) >= 0). In arenas
+ *   that are not open convex, d is interpolated bilinearly from per-cell geodesic maps on a 2 cm
+ *   grid (off by up to about a bin within a bin of a wall).
+ * - The field term is evaluated in single precision with polynomial exp2 / cos (relative error
+ *   below 1e-6), at the state's time s->t and held for the step; spike times are interpolated
+ *   linearly in the hazard. Hazard budgets are single precision (negligible bias for rates below
+ *   1e-4 Hz).
+ * - Draws: layout (0, cell, 0) active, 1 peak rate, 2 preferred direction, 3.. centre (arena:
+ *   rejection sampling, one draw per try). Spikes: the k-th spike of a cell in a step draws its
+ *   new budget at (step, cell, k); initial budgets at (0, cell, 0xffffffff) and
+ *   (0, n_cells, 0xffffffff); the k-th background spike of a step uses (step, n_cells, k): words
+ *   0-1 the next Exp(1), words 2-3 the cell. */
 #ifndef AM_PLACE_H
 #define AM_PLACE_H
 
