@@ -15,15 +15,18 @@
 
 static volatile sig_atomic_t interrupted;
 
-static void on_signal(int sig)
-{
+static void on_signal(int sig) {
     (void)sig;
     interrupted = 1;
 }
 
-static int should_stop(void) { return interrupted; }
+static int should_stop(void) {
+    return interrupted;
+}
 
-static void progress_cb(void *user, double t) { am_progress_update(user, t); }
+static void progress_cb(void *user, double t) {
+    am_progress_update(user, t);
+}
 
 static const char *usage_main =
     "usage: ammon <command> [options]\n"
@@ -51,7 +54,8 @@ static const char *usage_run =
     "when the run has finished: after an error or Ctrl-C nothing is left under OUT.\n"
     "\n"
     "  -o, --output OUT.h5   output file (default: CONFIG's name with .h5, in this folder)\n"
-    "  --set S.K=V           override a config key (repeatable; `ammon config --defaults` lists them)\n"
+    "  --set S.K=V           override a config key (repeatable; `ammon config --defaults` lists "
+    "them)\n"
     "  --seed N              master seed (same as --set run.seed=N)\n"
     "  -q, --quiet           no progress and no summary\n"
     "\n"
@@ -67,10 +71,10 @@ static const char *usage_config =
     "is itself a valid config. With --defaults, prints the defaults without reading a file.\n";
 
 /* The command line as one string, arguments with spaces or quotes single-quoted. */
-static char *join_argv(int argc, char **argv)
-{
+static char *join_argv(int argc, char **argv) {
     size_t len = 1;
-    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+    for (int i = 0; i < argc; i++)
+        len += 4 * strlen(argv[i]) + 3;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
     for (int i = 0; i < argc; i++) {
@@ -102,8 +106,7 @@ typedef struct cli_opts {
     int help;
 } cli_opts;
 
-static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd)
-{
+static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
@@ -142,7 +145,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd)
         } else if (!o->config) {
             o->config = a;
         } else {
-            fprintf(stderr, "ammon %s: unexpected argument '%s' (one CONFIG only; see ammon %s --help)\n",
+            fprintf(stderr,
+                    "ammon %s: unexpected argument '%s' (one CONFIG only; see ammon %s --help)\n",
                     cmd, a, cmd);
             return 2;
         }
@@ -155,8 +159,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd)
 }
 
 /* Loads the config file and applies --set / --seed. NULL on error (message printed). */
-static am_config *load_config(const cli_opts *o, const char *cmd)
-{
+static am_config *load_config(const cli_opts *o, const char *cmd) {
     am_error err = {0};
     am_config *cfg = am_schema_config_alloc(&err);
     if (!cfg) {
@@ -174,8 +177,7 @@ fail:
     return NULL;
 }
 
-static int cmd_config(int argc, char **argv)
-{
+static int cmd_config(int argc, char **argv) {
     cli_opts o = {0};
     int rc = parse_opts(argc, argv, &o, "config");
     if (rc) return rc;
@@ -201,8 +203,7 @@ static int cmd_config(int argc, char **argv)
     return 0;
 }
 
-static char *default_output(const char *config)
-{
+static char *default_output(const char *config) {
     const char *base = strrchr(config, '/');
     base = base ? base + 1 : config;
     size_t n = strlen(base);
@@ -215,8 +216,7 @@ static char *default_output(const char *config)
     return out;
 }
 
-static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
-{
+static int cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     cli_opts o = {0};
     int rc = parse_opts(argc, argv, &o, "run");
     if (rc) return rc;
@@ -269,7 +269,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         am_sim_summary s = am_sim_get_summary(sim);
         const am_place_cell *cells = am_place_cells(am_sim_place(sim));
         int n = am_place_n_cells(am_sim_place(sim)), active = 0;
-        for (int i = 0; i < n; i++) active += cells[i].active;
+        for (int i = 0; i < n; i++)
+            active += cells[i].active;
         printf("ammon run: %s (seed %ld)\n", o.config, am_config_int(cfg, "run.seed"));
         printf("  simulated %.1f s in %d epochs: %ld laps, %ld rewards, %ld omissions\n", s.t_end,
                s.n_epochs_done, s.laps, s.rewards, s.omissions);
@@ -296,8 +297,7 @@ done:
     return rc;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;

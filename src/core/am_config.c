@@ -978,12 +978,14 @@ static void comment_wrapped(sbuf *b, const char *text) {
         size_t n = strlen(text);
         if (n > width) {
             n = width;
-            while (n > 0 && text[n] != ' ') n--;
+            while (n > 0 && text[n] != ' ')
+                n--;
             if (n == 0) n = width;
         }
         sb_appendf(b, "# %.*s\n", (int)n, text);
         text += n;
-        while (*text == ' ') text++;
+        while (*text == ' ')
+            text++;
     }
 }
 

@@ -68,7 +68,8 @@ const char *am_config_written(const am_config *c);
  * doc as comments. Caller frees with free(). NULL on allocation failure. */
 char *am_config_resolved(const am_config *c);
 
-/* Levenshtein-nearest schema key to `word` ("section.name" or bare name), or NULL if none is close. */
+/* Levenshtein-nearest schema key to `word` ("section.name" or bare name), or NULL if none is close.
+ */
 const char *am_config_suggest(const am_config *c, const char *section, const char *name);
 
 #endif

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-am_status am_error_set(am_error *err, am_status code, const char *fmt, ...)
-{
+am_status am_error_set(am_error *err, am_status code, const char *fmt, ...) {
     if (!err) return code;
     err->code = code;
     va_list ap;
@@ -15,8 +14,7 @@ am_status am_error_set(am_error *err, am_status code, const char *fmt, ...)
     return code;
 }
 
-am_status am_error_prefix(am_error *err, const char *fmt, ...)
-{
+am_status am_error_prefix(am_error *err, const char *fmt, ...) {
     if (!err) return AM_OK;
     char head[AM_ERROR_MSG_MAX];
     va_list ap;
@@ -32,23 +30,28 @@ am_status am_error_prefix(am_error *err, const char *fmt, ...)
     return err->code;
 }
 
-void am_error_clear(am_error *err)
-{
+void am_error_clear(am_error *err) {
     if (!err) return;
     err->code = AM_OK;
     err->msg[0] = '\0';
 }
 
-const char *am_status_str(am_status code)
-{
+const char *am_status_str(am_status code) {
     switch (code) {
-    case AM_OK: return "ok";
-    case AM_EINVAL: return "invalid input";
-    case AM_ECONFIG: return "config error";
-    case AM_ENOMEM: return "out of memory";
-    case AM_EIO: return "I/O error";
-    case AM_EINTR: return "interrupted";
-    case AM_ESTATE: return "invalid state";
+    case AM_OK:
+        return "ok";
+    case AM_EINVAL:
+        return "invalid input";
+    case AM_ECONFIG:
+        return "config error";
+    case AM_ENOMEM:
+        return "out of memory";
+    case AM_EIO:
+        return "I/O error";
+    case AM_EINTR:
+        return "interrupted";
+    case AM_ESTATE:
+        return "invalid state";
     }
     return "unknown error";
 }

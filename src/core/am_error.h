@@ -10,12 +10,12 @@
 
 typedef enum am_status {
     AM_OK = 0,
-    AM_EINVAL,    /* bad argument or bad input data */
-    AM_ECONFIG,   /* bad configuration: file, line, key, what is allowed */
-    AM_ENOMEM,    /* allocation failed */
-    AM_EIO,       /* file could not be read or written */
-    AM_EINTR,     /* interrupted by the user (Ctrl-C) */
-    AM_ESTATE     /* call not allowed in the object's current state */
+    AM_EINVAL,  /* bad argument or bad input data */
+    AM_ECONFIG, /* bad configuration: file, line, key, what is allowed */
+    AM_ENOMEM,  /* allocation failed */
+    AM_EIO,     /* file could not be read or written */
+    AM_EINTR,   /* interrupted by the user (Ctrl-C) */
+    AM_ESTATE   /* call not allowed in the object's current state */
 } am_status;
 
 #define AM_ERROR_MSG_MAX 1024
@@ -30,7 +30,8 @@ am_status am_error_set(am_error *err, am_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with a printf-formatted context ("while reading x: "). */
-am_status am_error_prefix(am_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+am_status am_error_prefix(am_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Resets err to AM_OK with an empty message. NULL is a no-op. */
 void am_error_clear(am_error *err);

@@ -14,7 +14,8 @@ typedef struct am_progress am_progress;
 am_progress *am_progress_alloc(double total_s, FILE *out);
 void am_progress_free(am_progress *p);
 
-/* Reports simulated time t_s; cheap enough to call every step (checks the clock every 1024 calls). */
+/* Reports simulated time t_s; cheap enough to call every step (checks the clock every 1024 calls).
+ */
 void am_progress_update(am_progress *p, double t_s);
 
 /* Ends the line if one was printed. Returns wall seconds since alloc. */

@@ -1,15 +1,15 @@
 /* am_session: the HDF5 session file, written safely.
  *
  * The file is created as "<path>.tmp-<pid>" in the same folder and renamed to <path> only by
- * am_session_commit; am_session_abort removes it. After an error or Ctrl-C nothing half-written sits
- * under the final name. Object timestamps are off and the library format bounds are fixed, so that
- * identical calls give identical bytes.
+ * am_session_commit; am_session_abort removes it. After an error or Ctrl-C nothing half-written
+ * sits under the final name. Object timestamps are off and the library format bounds are fixed, so
+ * that identical calls give identical bytes.
  *
- * Paths are absolute HDF5 paths ("/maze/nodes"); missing parent groups are created. Datasets of more
- * than 4096 elements are chunked and compressed (shuffle + deflate 4).
+ * Paths are absolute HDF5 paths ("/maze/nodes"); missing parent groups are created. Datasets of
+ * more than 4096 elements are chunked and compressed (shuffle + deflate 4).
  *
- * Tables are groups of equal-length 1-D columns that grow by appending rows (behavior, events, ...),
- * buffered and written in chunks.
+ * Tables are groups of equal-length 1-D columns that grow by appending rows (behavior, events,
+ * ...), buffered and written in chunks.
  *
  * Spikes are appended in time order to /spikes/t (float64, s) and /spikes/cell (int32). At commit,
  * the NWB ragged layout is written from them: /units/id (int32, 0..n_units-1),
@@ -27,8 +27,8 @@ typedef struct am_session am_session;
 /* Creates the temporary file. Errors (AM_EIO): the folder does not exist or is not writable. */
 am_session *am_session_create(const char *path, am_error *err);
 
-/* Flushes tables and spikes, writes the /units index, closes, renames to the final path and frees s.
- * On failure the temporary file is removed and s is freed too. */
+/* Flushes tables and spikes, writes the /units index, closes, renames to the final path and frees
+ * s. On failure the temporary file is removed and s is freed too. */
 am_status am_session_commit(am_session *s, am_error *err);
 
 /* Closes and removes the temporary file, frees s. NULL is a no-op. */
@@ -63,8 +63,8 @@ am_status am_session_attr_i64(am_session *s, const char *obj, const char *name, 
 /* --- tables --- */
 typedef enum am_col_type { AM_COL_F64 = 0, AM_COL_I32 = 1, AM_COL_I64 = 2 } am_col_type;
 
-/* Opens a table: group `group` with columns names[i] of types[i]. units[i] (may be NULL) is stored as
- * the column's "units" attribute. Returns a table handle >= 0, or -1 with err set. */
+/* Opens a table: group `group` with columns names[i] of types[i]. units[i] (may be NULL) is stored
+ * as the column's "units" attribute. Returns a table handle >= 0, or -1 with err set. */
 int am_session_table_open(am_session *s, const char *group, int ncols, const char *const *names,
                           const am_col_type *types, const char *const *units, am_error *err);
 

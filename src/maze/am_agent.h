@@ -3,14 +3,14 @@
  * Arenas: the RatInABox random-motion model (George et al. 2024, eLife; its defaults): rotational
  * velocity is an Ornstein-Uhlenbeck process (std rotvel_std, coherence time rotvel_tau), speed is a
  * Rayleigh-distributed OU process (mean speed_mean, coherence time speed_tau), walls repel the rat
- * within wall_repel_distance, and thigmotaxis mixes the two repulsion strategies (as RatInABox does).
- * An optional drift velocity (set by a policy) is blended in.
+ * within wall_repel_distance, and thigmotaxis mixes the two repulsion strategies (as RatInABox
+ * does). An optional drift velocity (set by a policy) is blended in.
  *
- * Tracks: lap running. The rat stands at a reward site, dwells there for dwell_s, asks the policy for
- * the next goal site, runs to it along the graph (no U-turns except at dead ends), accelerating at
- * accel, cruising at run_speed (with slow OU jitter of relative size speed_cv, coherence 1 s) and
- * decelerating to stop exactly at the goal. Each arrival at a site completes one lap (a lap is one
- * run from a site to the next).
+ * Tracks: lap running. The rat stands at a reward site, dwells there for dwell_s, asks the policy
+ * for the next goal site, runs to it along the graph (no U-turns except at dead ends), accelerating
+ * at accel, cruising at run_speed (with slow OU jitter of relative size speed_cv, coherence 1 s)
+ * and decelerating to stop exactly at the goal. Each arrival at a site completes one lap (a lap is
+ * one run from a site to the next).
  *
  * Modes: RUN (moving as above), REST (awake immobility where the rat is: speed 0, head still),
  * SLEEP (in the sleep box, off the maze: pos and lin are NaN).
@@ -54,19 +54,19 @@ typedef struct am_agent_params {
 am_agent_params am_agent_params_default(void);
 
 typedef struct am_agent_state {
-    double t;         /* s, simulated time */
+    double t; /* s, simulated time */
     am_agent_mode mode;
-    am_vec2 pos;      /* m; NaN in SLEEP */
-    am_vec2 vel;      /* m/s */
-    double speed;     /* m/s, |vel| */
-    double head_dir;  /* rad, direction of motion (kept while still) */
-    double rotvel;    /* rad/s */
-    am_trackpos tp;   /* track position (tracks only) */
-    double lin;       /* linear position, m (tracks; NaN in arenas and SLEEP) */
-    int dir;          /* tracks: +1 moving toward larger s on the current edge, -1 smaller, 0 still */
-    int site;         /* reward site the rat stands at, -1 while running between sites */
-    int goal;         /* site it runs to, -1 if none */
-    long laps;        /* arrivals at sites so far */
+    am_vec2 pos;     /* m; NaN in SLEEP */
+    am_vec2 vel;     /* m/s */
+    double speed;    /* m/s, |vel| */
+    double head_dir; /* rad, direction of motion (kept while still) */
+    double rotvel;   /* rad/s */
+    am_trackpos tp;  /* track position (tracks only) */
+    double lin;      /* linear position, m (tracks; NaN in arenas and SLEEP) */
+    int dir;   /* tracks: +1 moving toward larger s on the current edge, -1 smaller, 0 still */
+    int site;  /* reward site the rat stands at, -1 while running between sites */
+    int goal;  /* site it runs to, -1 if none */
+    long laps; /* arrivals at sites so far */
 } am_agent_state;
 
 /* Policy hook (tracks): called when the rat is ready to leave site `site`; returns the next goal
@@ -94,8 +94,10 @@ void am_agent_set_drift(am_agent *a, am_vec2 drift, double drift_ratio);
 void am_agent_set_mode(am_agent *a, am_agent_mode mode);
 
 /* Event flags returned by am_agent_step. */
-enum { AM_AGENT_ARRIVED = 1, /* reached its goal site this step (state.site is set) */
-       AM_AGENT_DEPARTED = 2 /* left a site this step */ };
+enum {
+    AM_AGENT_ARRIVED = 1, /* reached its goal site this step (state.site is set) */
+    AM_AGENT_DEPARTED = 2 /* left a site this step */
+};
 
 /* Advances by dt seconds (step is the global step counter, used as the RNG counter).
  * Returns a combination of the event flags. */

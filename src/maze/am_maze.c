@@ -1443,38 +1443,31 @@ am_maze *am_maze_preset_alloc(const char *name, double size_m, double width_m, a
 /* ------------------------------------------------------------------------------------------ */
 /* arena geometry accessors                                                                   */
 
-int am_maze_n_boundary(const am_maze *m)
-{
+int am_maze_n_boundary(const am_maze *m) {
     return m->kind == AM_MAZE_ARENA ? m->n_bnd : 0;
 }
 
-am_vec2 am_maze_boundary_vertex(const am_maze *m, int i)
-{
+am_vec2 am_maze_boundary_vertex(const am_maze *m, int i) {
     return m->bnd[i];
 }
 
-int am_maze_n_walls(const am_maze *m)
-{
+int am_maze_n_walls(const am_maze *m) {
     return m->kind == AM_MAZE_ARENA ? m->n_walls : 0;
 }
 
-void am_maze_wall(const am_maze *m, int i, am_vec2 *a, am_vec2 *b)
-{
+void am_maze_wall(const am_maze *m, int i, am_vec2 *a, am_vec2 *b) {
     *a = m->wall[i][0];
     *b = m->wall[i][1];
 }
 
-int am_maze_n_holes(const am_maze *m)
-{
+int am_maze_n_holes(const am_maze *m) {
     return m->kind == AM_MAZE_ARENA ? m->n_holes : 0;
 }
 
-int am_maze_hole_size(const am_maze *m, int hole)
-{
+int am_maze_hole_size(const am_maze *m, int hole) {
     return m->hole_n[hole];
 }
 
-am_vec2 am_maze_hole_vertex(const am_maze *m, int hole, int i)
-{
+am_vec2 am_maze_hole_vertex(const am_maze *m, int hole, int i) {
     return m->hole_pts[m->hole_off[hole] + i];
 }

@@ -10,13 +10,13 @@
  * d is the geodesic distance from the rat to the centre (no bleeding through walls), sigma =
  * field_width / (2 sqrt(2 ln 10)) so that field_width is the extent where the field exceeds 10 % of
  * its peak; d is cut at 5 sigma (the field is 0 beyond it, < 4e-6 of its peak). On tracks, with
- * directional on, each cell prefers one running direction; g_dir is 1 in it and nonpreferred_gain in
- * the other; in arenas g_dir = 1.
- * Theta (running only): theta_i = 1 + depth * cos(2 pi f t - phi_i), phi_i = precession * (1 - x) / 2
- * where x in [-1, 1] is the rat's progress through the field along its running direction (d signed,
- * divided by field_width / 2, clipped): the preferred phase advances by `precession` radians from field
- * entry to exit (phase precession, O'Keefe & Recce 1993). At REST the field term has no theta
- * (theta_i = 1) and is multiplied by rest_gain; in SLEEP only out_rate remains.
+ * directional on, each cell prefers one running direction; g_dir is 1 in it and nonpreferred_gain
+ * in the other; in arenas g_dir = 1. Theta (running only): theta_i = 1 + depth * cos(2 pi f t -
+ * phi_i), phi_i = precession * (1 - x) / 2 where x in [-1, 1] is the rat's progress through the
+ * field along its running direction (d signed, divided by field_width / 2, clipped): the preferred
+ * phase advances by `precession` radians from field entry to exit (phase precession, O'Keefe &
+ * Recce 1993). At REST the field term has no theta (theta_i = 1) and is multiplied by rest_gain; in
+ * SLEEP only out_rate remains.
  *
  * Spikes: each cell's field term is an inhomogeneous Poisson process made by time rescaling (each
  * spike draws an Exp(1) hazard budget from stream `spikes` at counter (step, cell, 0); the rate is

@@ -3,18 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *am_mode_name(am_agent_mode mode)
-{
+const char *am_mode_name(am_agent_mode mode) {
     switch (mode) {
-    case AM_MODE_RUN: return "run";
-    case AM_MODE_REST: return "rest";
-    case AM_MODE_SLEEP: return "sleep";
+    case AM_MODE_RUN:
+        return "run";
+    case AM_MODE_REST:
+        return "rest";
+    case AM_MODE_SLEEP:
+        return "sleep";
     }
     return "?";
 }
 
-static am_status parse_item(const char *item, int index, am_epoch_spec *e, am_error *err)
-{
+static am_status parse_item(const char *item, int index, am_epoch_spec *e, am_error *err) {
     char kind[16] = "", unit[16] = "", extra[2] = "";
     double value = 0;
     int got = sscanf(item, " %15s %lf %15s %1s", kind, &value, unit, extra);
@@ -22,9 +23,12 @@ static am_status parse_item(const char *item, int index, am_epoch_spec *e, am_er
         return am_error_set(err, AM_EINVAL,
                             "epoch %d ('%s'): expected '<run|rest|sleep> <number> <s|min|laps>'",
                             index + 1, item);
-    if (!strcmp(kind, "run")) e->mode = AM_MODE_RUN;
-    else if (!strcmp(kind, "rest")) e->mode = AM_MODE_REST;
-    else if (!strcmp(kind, "sleep")) e->mode = AM_MODE_SLEEP;
+    if (!strcmp(kind, "run"))
+        e->mode = AM_MODE_RUN;
+    else if (!strcmp(kind, "rest"))
+        e->mode = AM_MODE_REST;
+    else if (!strcmp(kind, "sleep"))
+        e->mode = AM_MODE_SLEEP;
     else
         return am_error_set(err, AM_EINVAL,
                             "epoch %d ('%s'): unknown kind '%s'; allowed: run, rest, sleep",
@@ -35,8 +39,10 @@ static am_status parse_item(const char *item, int index, am_epoch_spec *e, am_er
                             index + 1, item, value);
     e->duration_s = 0;
     e->laps = 0;
-    if (!strcmp(unit, "s")) e->duration_s = value;
-    else if (!strcmp(unit, "min")) e->duration_s = 60 * value;
+    if (!strcmp(unit, "s"))
+        e->duration_s = value;
+    else if (!strcmp(unit, "min"))
+        e->duration_s = 60 * value;
     else if (!strcmp(unit, "laps") || !strcmp(unit, "lap")) {
         if (e->mode != AM_MODE_RUN)
             return am_error_set(err, AM_EINVAL,
@@ -53,8 +59,7 @@ static am_status parse_item(const char *item, int index, am_epoch_spec *e, am_er
     return AM_OK;
 }
 
-am_status am_protocol_parse(const char *text, am_epoch_spec **out, int *n, am_error *err)
-{
+am_status am_protocol_parse(const char *text, am_epoch_spec **out, int *n, am_error *err) {
     *out = NULL;
     *n = 0;
     size_t len = strlen(text);

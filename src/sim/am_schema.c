@@ -1,6 +1,5 @@
 #include "am_schema.h"
 
-
 #define NA 0, 0
 /* clang-format off */
 static const am_key_spec schema[] = {
@@ -97,14 +96,12 @@ static const am_key_spec schema[] = {
 };
 /* clang-format on */
 
-const am_key_spec *am_schema(size_t *n)
-{
+const am_key_spec *am_schema(size_t *n) {
     *n = sizeof schema / sizeof schema[0];
     return schema;
 }
 
-am_config *am_schema_config_alloc(am_error *err)
-{
+am_config *am_schema_config_alloc(am_error *err) {
     size_t n;
     const am_key_spec *s = am_schema(&n);
     return am_config_alloc(s, n, err);

@@ -23,10 +23,10 @@ struct am_sim {
 
     am_epoch_spec *epochs;
     int n_epochs;
-    int epoch;            /* index into epochs */
-    double epoch_start;   /* s */
+    int epoch;          /* index into epochs */
+    double epoch_start; /* s */
     long epoch_start_laps;
-    int manual;           /* 1 after am_sim_set_mode: the protocol is dropped */
+    int manual; /* 1 after am_sim_set_mode: the protocol is dropped */
 
     double dt, t, max_t;
     long step;
@@ -52,8 +52,7 @@ struct am_sim {
 
 /* ---------------------------------------------------------------- construction */
 
-static am_maze *build_maze(const am_config *cfg, am_error *err)
-{
+static am_maze *build_maze(const am_config *cfg, am_error *err) {
     const char *type = am_config_str(cfg, "maze.type");
     double size = am_config_double(cfg, "maze.size_cm") / 100;
     double width = am_config_double(cfg, "maze.track_width_cm") / 100;
@@ -61,15 +60,15 @@ static am_maze *build_maze(const am_config *cfg, am_error *err)
     const char *key = "maze.type";
     if (!strcmp(type, "graph")) {
         key = "maze.nodes_cm";
-        m = am_maze_track_parse(am_config_str(cfg, "maze.nodes_cm"), am_config_str(cfg, "maze.edges"),
-                                width, err);
+        m = am_maze_track_parse(am_config_str(cfg, "maze.nodes_cm"),
+                                am_config_str(cfg, "maze.edges"), width, err);
     } else if (!strcmp(type, "polygon")) {
         key = "maze.boundary_cm";
         m = am_maze_arena_parse(am_config_str(cfg, "maze.boundary_cm"),
-                                am_config_str(cfg, "maze.walls_cm"), am_config_str(cfg, "maze.holes_cm"),
-                                err);
-    } else if (!strcmp(type, "box") && (*am_config_str(cfg, "maze.walls_cm") ||
-                                        *am_config_str(cfg, "maze.holes_cm"))) {
+                                am_config_str(cfg, "maze.walls_cm"),
+                                am_config_str(cfg, "maze.holes_cm"), err);
+    } else if (!strcmp(type, "box") &&
+               (*am_config_str(cfg, "maze.walls_cm") || *am_config_str(cfg, "maze.holes_cm"))) {
         char boundary[128];
         snprintf(boundary, sizeof boundary, "0 0; %.17g 0; %.17g %.17g; 0 %.17g", size * 100,
                  size * 100, size * 100, size * 100);
@@ -101,7 +100,8 @@ static am_maze *build_maze(const am_config *cfg, am_error *err)
             }
             nodes[n++] = (int)v;
             p = end;
-            while (*p == ' ' || *p == ',' || *p == '\t') p++;
+            while (*p == ' ' || *p == ',' || *p == '\t')
+                p++;
         }
         if (am_maze_set_site_nodes(m, nodes, n, err)) {
             char msg[AM_ERROR_MSG_MAX];
@@ -119,8 +119,7 @@ static am_maze *build_maze(const am_config *cfg, am_error *err)
     return m;
 }
 
-static am_agent_params agent_params(const am_config *cfg)
-{
+static am_agent_params agent_params(const am_config *cfg) {
     am_agent_params p = am_agent_params_default();
     p.speed_mean = am_config_double(cfg, "agent.speed_mean_cm_s") / 100;
     p.speed_tau = am_config_double(cfg, "agent.speed_tau_s");
@@ -136,8 +135,7 @@ static am_agent_params agent_params(const am_config *cfg)
     return p;
 }
 
-static am_place_params place_params(const am_config *cfg)
-{
+static am_place_params place_params(const am_config *cfg) {
     am_place_params p = am_place_params_default();
     p.n_cells = (int)am_config_int(cfg, "cells.n");
     p.fraction_active = am_config_double(cfg, "cells.fraction_active");
@@ -154,8 +152,7 @@ static am_place_params place_params(const am_config *cfg)
     return p;
 }
 
-am_sim *am_sim_alloc(const am_config *cfg, am_error *err)
-{
+am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     am_sim *sim = calloc(1, sizeof *sim);
     if (!sim) {
         am_error_set(err, AM_ENOMEM, "out of memory");
@@ -212,8 +209,7 @@ fail:
     return NULL;
 }
 
-void am_sim_free(am_sim *sim)
-{
+void am_sim_free(am_sim *sim) {
     if (!sim) return;
     am_place_free(sim->place);
     am_agent_free(sim->agent);
@@ -228,8 +224,7 @@ void am_sim_free(am_sim *sim)
 
 /* ---------------------------------------------------------------- recording */
 
-static am_status write_provenance(am_sim *sim, const char *command_line, am_error *err)
-{
+static am_status write_provenance(am_sim *sim, const char *command_line, am_error *err) {
     am_session *s = sim->sess;
     char buf[256];
     unsigned maj, min, rel;
@@ -263,10 +258,10 @@ static am_status write_provenance(am_sim *sim, const char *command_line, am_erro
 }
 
 /* Arena geometry: boundary (n, 2), walls (w, 4) and holes as a ragged array of vertices. */
-static am_status write_arena(am_session *s, const am_maze *m, am_error *err)
-{
+static am_status write_arena(am_session *s, const am_maze *m, am_error *err) {
     int nb = am_maze_n_boundary(m), nw = am_maze_n_walls(m), nh = am_maze_n_holes(m), nv = 0;
-    for (int h = 0; h < nh; h++) nv += am_maze_hole_size(m, h);
+    for (int h = 0; h < nh; h++)
+        nv += am_maze_hole_size(m, h);
     size_t cap = (size_t)(2 * nb + 4 * nw + 2 * nv + 1);
     double *buf = malloc(sizeof(double) * cap);
     int64_t *index = malloc(sizeof(int64_t) * (size_t)(nh + 1));
@@ -312,12 +307,12 @@ static am_status write_arena(am_session *s, const am_maze *m, am_error *err)
     return st;
 }
 
-static am_status write_maze(am_sim *sim, am_error *err)
-{
+static am_status write_maze(am_sim *sim, am_error *err) {
     am_session *s = sim->sess;
     const am_maze *m = sim->maze;
     am_status st = am_session_group(s, "/maze", err);
-    st = st ? st : am_session_attr_str(s, "/maze", "type", am_config_str(sim->cfg, "maze.type"), err);
+    st = st ? st
+            : am_session_attr_str(s, "/maze", "type", am_config_str(sim->cfg, "maze.type"), err);
     st = st ? st
             : am_session_attr_str(s, "/maze", "kind",
                                   am_maze_get_kind(m) == AM_MAZE_TRACK ? "track" : "arena", err);
@@ -376,7 +371,8 @@ static am_status write_maze(am_sim *sim, am_error *err)
             st = st ? st : am_session_write_i32(s, "/maze/edges", edges, 2, de, err);
             st = st ? st : am_session_write_f64(s, "/maze/edge_length", len, 1, de, err);
             st = st ? st : am_session_write_f64(s, "/maze/edge_lin_offset", off, 1, de, err);
-            st = st ? st : am_session_attr_f64(s, "/maze", "track_width_m", am_maze_track_width(m), err);
+            st = st ? st
+                    : am_session_attr_f64(s, "/maze", "track_width_m", am_maze_track_width(m), err);
         }
         free(nodes);
         free(edges);
@@ -401,8 +397,7 @@ static am_status write_maze(am_sim *sim, am_error *err)
     return st;
 }
 
-static am_status write_cells(am_sim *sim, am_error *err)
-{
+static am_status write_cells(am_sim *sim, am_error *err) {
     am_session *s = sim->sess;
     int n = am_place_n_cells(sim->place);
     const am_place_cell *c = am_place_cells(sim->place);
@@ -417,25 +412,31 @@ static am_status write_cells(am_sim *sim, am_error *err)
         return am_error_set(err, AM_ENOMEM, "out of memory");
     }
     am_status st = AM_OK;
-    for (int i = 0; i < n; i++) types[i] = "place";
+    for (int i = 0; i < n; i++)
+        types[i] = "place";
     st = am_session_write_strs(s, "/cells/type", types, dn, err);
-    for (int i = 0; i < n; i++) iv[i] = c[i].active;
+    for (int i = 0; i < n; i++)
+        iv[i] = c[i].active;
     st = st ? st : am_session_write_i32(s, "/cells/active", iv, 1, &dn, err);
-    for (int i = 0; i < n; i++) iv[i] = c[i].pref_dir;
+    for (int i = 0; i < n; i++)
+        iv[i] = c[i].pref_dir;
     st = st ? st : am_session_write_i32(s, "/cells/pref_dir", iv, 1, &dn, err);
     for (int i = 0; i < n; i++) {
         f[2 * i] = c[i].centre.x;
         f[2 * i + 1] = c[i].centre.y;
     }
     st = st ? st : am_session_write_f64(s, "/cells/field_centre", f, 2, d2, err);
-    for (int i = 0; i < n; i++) f[i] = c[i].lin;
+    for (int i = 0; i < n; i++)
+        f[i] = c[i].lin;
     st = st ? st : am_session_write_f64(s, "/cells/field_centre_lin", f, 1, &dn, err);
-    for (int i = 0; i < n; i++) f[i] = c[i].peak_rate;
+    for (int i = 0; i < n; i++)
+        f[i] = c[i].peak_rate;
     st = st ? st : am_session_write_f64(s, "/cells/peak_rate", f, 1, &dn, err);
     st = st ? st
             : am_session_attr_f64(s, "/cells", "field_width_m",
                                   am_config_double(sim->cfg, "cells.field_width_cm") / 100, err);
-    st = st ? st : am_session_attr_f64(s, "/cells", "field_sigma_m", am_place_sigma(sim->place), err);
+    st = st ? st
+            : am_session_attr_f64(s, "/cells", "field_sigma_m", am_place_sigma(sim->place), err);
     st = st ? st
             : am_session_attr_f64(s, "/cells", "theta_hz",
                                   am_config_double(sim->cfg, "cells.theta_hz"), err);
@@ -445,10 +446,10 @@ static am_status write_cells(am_sim *sim, am_error *err)
     return st;
 }
 
-am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am_error *err)
-{
+am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am_error *err) {
     if (sim->sess || sim->step > 0)
-        return am_error_set(err, AM_ESTATE, "am_sim_record must be called once, before the first step");
+        return am_error_set(err, AM_ESTATE,
+                            "am_sim_record must be called once, before the first step");
     sim->sess = s;
     am_status st = write_provenance(sim, command_line ? command_line : "", err);
     st = st ? st : am_session_write_str(s, "/config/written", am_config_written(sim->cfg), err);
@@ -470,7 +471,8 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     if (sim->tb_behavior < 0) return err ? err->code : AM_EIO;
 
     static const char *const enames[] = {"t", "kind", "site", "magnitude", "epoch"};
-    static const am_col_type etypes[] = {AM_COL_F64, AM_COL_I32, AM_COL_I32, AM_COL_F64, AM_COL_I32};
+    static const am_col_type etypes[] = {AM_COL_F64, AM_COL_I32, AM_COL_I32, AM_COL_F64,
+                                         AM_COL_I32};
     static const char *const eunits[] = {"s", "index into kind_names", "reward site or -1",
                                          "reward units", "index into /epochs"};
     sim->tb_events = am_session_table_open(s, "/events", 5, enames, etypes, eunits, err);
@@ -487,8 +489,7 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     return st;
 }
 
-static am_status log_event(am_sim *sim, int kind, int site, double magnitude, am_error *err)
-{
+static am_status log_event(am_sim *sim, int kind, int site, double magnitude, am_error *err) {
     if (!sim->sess) return AM_OK;
     double t = sim->t;
     int32_t k = kind, si = site, ep = sim->epoch;
@@ -496,8 +497,7 @@ static am_status log_event(am_sim *sim, int kind, int site, double magnitude, am
     return am_session_table_row(sim->sess, sim->tb_events, row, err);
 }
 
-static am_status log_behavior(am_sim *sim, am_error *err)
-{
+static am_status log_behavior(am_sim *sim, am_error *err) {
     const am_agent_state *a = am_agent_get_state(sim->agent);
     double t = sim->t, x = a->pos.x, y = a->pos.y, lin = a->lin, sp = a->speed, hd = a->head_dir;
     int32_t ep = sim->epoch;
@@ -505,8 +505,7 @@ static am_status log_behavior(am_sim *sim, am_error *err)
     return am_session_table_row(sim->sess, sim->tb_behavior, row, err);
 }
 
-static am_status end_epoch(am_sim *sim, am_error *err)
-{
+static am_status end_epoch(am_sim *sim, am_error *err) {
     sim->sum.n_epochs_done++;
     if (!sim->sess) return AM_OK;
     const am_agent_state *a = am_agent_get_state(sim->agent);
@@ -518,8 +517,7 @@ static am_status end_epoch(am_sim *sim, am_error *err)
     return am_session_table_row(sim->sess, sim->tb_epochs, row, err);
 }
 
-static am_status start_epoch(am_sim *sim, int index, am_agent_mode mode, am_error *err)
-{
+static am_status start_epoch(am_sim *sim, int index, am_agent_mode mode, am_error *err) {
     sim->epoch = index;
     sim->epoch_start = sim->t;
     sim->epoch_start_laps = am_agent_get_state(sim->agent)->laps;
@@ -529,8 +527,7 @@ static am_status start_epoch(am_sim *sim, int index, am_agent_mode mode, am_erro
 
 /* ---------------------------------------------------------------- stepping */
 
-static int grow_spike_buffers(am_sim *sim)
-{
+static int grow_spike_buffers(am_sim *sim) {
     if (sim->n_spk <= sim->cap_buf) return 1;
     size_t cap = sim->n_spk * 2;
     double *t = realloc(sim->spk_t, cap * sizeof *t);
@@ -543,8 +540,7 @@ static int grow_spike_buffers(am_sim *sim)
     return 1;
 }
 
-am_status am_sim_step(am_sim *sim, am_error *err)
-{
+am_status am_sim_step(am_sim *sim, am_error *err) {
     if (sim->paused || sim->done) return AM_OK;
     am_status st = AM_OK;
     if (sim->step == 0 && !sim->manual) {
@@ -615,8 +611,7 @@ am_status am_sim_step(am_sim *sim, am_error *err)
 }
 
 am_status am_sim_run(am_sim *sim, int (*should_stop)(void), void (*progress)(void *, double),
-                     void *progress_user, am_error *err)
-{
+                     void *progress_user, am_error *err) {
     while (!sim->done) {
         if (should_stop && should_stop())
             return am_error_set(err, AM_EINTR, "interrupted at t = %.3f s", sim->t);
@@ -628,8 +623,7 @@ am_status am_sim_run(am_sim *sim, int (*should_stop)(void), void (*progress)(voi
     return AM_OK;
 }
 
-am_status am_sim_finish(am_sim *sim, am_error *err)
-{
+am_status am_sim_finish(am_sim *sim, am_error *err) {
     if (!sim->done && sim->step > 0) {
         am_status st = end_epoch(sim, err);
         if (st) return st;
@@ -649,31 +643,44 @@ am_status am_sim_finish(am_sim *sim, am_error *err)
 
 /* ---------------------------------------------------------------- queries and changes */
 
-int am_sim_done(const am_sim *sim) { return sim->done; }
-double am_sim_time(const am_sim *sim) { return sim->t; }
-double am_sim_dt(const am_sim *sim) { return sim->dt; }
-int am_sim_epoch(const am_sim *sim) { return sim->epoch; }
-am_agent_mode am_sim_mode(const am_sim *sim) { return am_agent_get_state(sim->agent)->mode; }
-const am_agent_state *am_sim_agent_state(const am_sim *sim) { return am_agent_get_state(sim->agent); }
-const am_maze *am_sim_maze(const am_sim *sim) { return sim->maze; }
-const am_place *am_sim_place(const am_sim *sim) { return sim->place; }
+int am_sim_done(const am_sim *sim) {
+    return sim->done;
+}
+double am_sim_time(const am_sim *sim) {
+    return sim->t;
+}
+double am_sim_dt(const am_sim *sim) {
+    return sim->dt;
+}
+int am_sim_epoch(const am_sim *sim) {
+    return sim->epoch;
+}
+am_agent_mode am_sim_mode(const am_sim *sim) {
+    return am_agent_get_state(sim->agent)->mode;
+}
+const am_agent_state *am_sim_agent_state(const am_sim *sim) {
+    return am_agent_get_state(sim->agent);
+}
+const am_maze *am_sim_maze(const am_sim *sim) {
+    return sim->maze;
+}
+const am_place *am_sim_place(const am_sim *sim) {
+    return sim->place;
+}
 
-const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n)
-{
+const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n) {
     *n = sim->n_spk;
     return sim->spk;
 }
 
-am_sim_summary am_sim_get_summary(const am_sim *sim)
-{
+am_sim_summary am_sim_get_summary(const am_sim *sim) {
     am_sim_summary s = sim->sum;
     s.t_end = sim->t;
     s.steps = sim->step;
     return s;
 }
 
-double am_sim_expected_duration(const am_sim *sim)
-{
+double am_sim_expected_duration(const am_sim *sim) {
     const am_maze *m = sim->maze;
     double lap_s = 0;
     if (am_maze_get_kind(m) == AM_MAZE_TRACK) {
@@ -699,10 +706,10 @@ double am_sim_expected_duration(const am_sim *sim)
     return total;
 }
 
-am_status am_sim_set_mode(am_sim *sim, am_agent_mode mode, am_error *err)
-{
+am_status am_sim_set_mode(am_sim *sim, am_agent_mode mode, am_error *err) {
     if (mode != AM_MODE_RUN && mode != AM_MODE_REST && mode != AM_MODE_SLEEP)
-        return am_error_set(err, AM_EINVAL, "unknown mode %d; allowed: run, rest, sleep", (int)mode);
+        return am_error_set(err, AM_EINVAL, "unknown mode %d; allowed: run, rest, sleep",
+                            (int)mode);
     if (sim->step > 0 || sim->manual) {
         am_status st = end_epoch(sim, err);
         if (st) return st;
@@ -712,8 +719,7 @@ am_status am_sim_set_mode(am_sim *sim, am_agent_mode mode, am_error *err)
     return start_epoch(sim, sim->sum.n_epochs_done, mode, err);
 }
 
-am_status am_sim_set_reward(am_sim *sim, int site, double magnitude, am_error *err)
-{
+am_status am_sim_set_reward(am_sim *sim, int site, double magnitude, am_error *err) {
     if (site < 0 || site >= sim->n_sites)
         return am_error_set(err, AM_EINVAL, "no reward site %d; this maze has sites 0..%d", site,
                             sim->n_sites - 1);
@@ -723,5 +729,9 @@ am_status am_sim_set_reward(am_sim *sim, int site, double magnitude, am_error *e
     return log_event(sim, EV_REWARD_CHANGE, site, magnitude, err);
 }
 
-void am_sim_pause(am_sim *sim, int paused) { sim->paused = paused != 0; }
-int am_sim_paused(const am_sim *sim) { return sim->paused; }
+void am_sim_pause(am_sim *sim, int paused) {
+    sim->paused = paused != 0;
+}
+int am_sim_paused(const am_sim *sim) {
+    return sim->paused;
+}

@@ -1,6 +1,6 @@
 /* am_sim: the simulation object. Built from a resolved config, it owns the maze, the rat, the place
- * cells and the protocol, and steps them together. `ammon run`, the viewer, the learner and the tests
- * all drive this object; it can be changed while it runs (epoch, reward, pause).
+ * cells and the protocol, and steps them together. `ammon run`, the viewer, the learner and the
+ * tests all drive this object; it can be changed while it runs (epoch, reward, pause).
  *
  * One step (dt) does, in order: generate the place-cell spikes of [t, t+dt) from the rat's state at
  * t; move the rat to t+dt; log arrivals (reward or omission) and epoch changes; sample /behavior
@@ -27,8 +27,8 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err);
 void am_sim_free(am_sim *sim);
 
 /* Records the run into session s (not owned): writes /provenance (with command_line), /config,
- * /maze, /cells and /epochs plan now, and /behavior, /events, spikes as the run goes. Call before the
- * first step. */
+ * /maze, /cells and /epochs plan now, and /behavior, /events, spikes as the run goes. Call before
+ * the first step. */
 am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am_error *err);
 
 /* Advances one step. Does nothing while paused. Returns AM_OK, or an error (recording failed,
@@ -40,15 +40,16 @@ am_status am_sim_step(am_sim *sim, am_error *err);
 am_status am_sim_run(am_sim *sim, int (*should_stop)(void), void (*progress)(void *, double),
                      void *progress_user, am_error *err);
 
-/* Writes what is only known at the end (/epochs actual times, summary). Call once, after the run. */
+/* Writes what is only known at the end (/epochs actual times, summary). Call once, after the run.
+ */
 am_status am_sim_finish(am_sim *sim, am_error *err);
 
 /* --- state --- */
-int am_sim_done(const am_sim *sim);               /* 1 once the last epoch has ended */
-double am_sim_time(const am_sim *sim);            /* s */
-double am_sim_dt(const am_sim *sim);              /* s */
+int am_sim_done(const am_sim *sim);                 /* 1 once the last epoch has ended */
+double am_sim_time(const am_sim *sim);              /* s */
+double am_sim_dt(const am_sim *sim);                /* s */
 double am_sim_expected_duration(const am_sim *sim); /* s, estimate of the whole protocol */
-int am_sim_epoch(const am_sim *sim);              /* index of the current epoch */
+int am_sim_epoch(const am_sim *sim);                /* index of the current epoch */
 am_agent_mode am_sim_mode(const am_sim *sim);
 const am_agent_state *am_sim_agent_state(const am_sim *sim);
 const am_maze *am_sim_maze(const am_sim *sim);
@@ -57,7 +58,7 @@ const am_place *am_sim_place(const am_sim *sim);
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
 
 typedef struct am_sim_summary {
-    double t_end;        /* s */
+    double t_end; /* s */
     long steps;
     long laps;
     long rewards, omissions;

@@ -4,12 +4,12 @@
 
 #include <stdlib.h>
 
-static void parses_mixed_protocol(void)
-{
+static void parses_mixed_protocol(void) {
     am_epoch_spec *e;
     int n;
     am_error err = {0};
-    CHECK(am_protocol_parse("sleep 5 min, run 20 laps,rest 60 s ,run 1.5 s", &e, &n, &err) == AM_OK);
+    CHECK(am_protocol_parse("sleep 5 min, run 20 laps,rest 60 s ,run 1.5 s", &e, &n, &err) ==
+          AM_OK);
     CHECK(n == 4);
     if (n != 4) return;
     CHECK(e[0].mode == AM_MODE_SLEEP);
@@ -21,8 +21,7 @@ static void parses_mixed_protocol(void)
     free(e);
 }
 
-static void rejects_bad_items(void)
-{
+static void rejects_bad_items(void) {
     static const struct {
         const char *text, *needle;
     } bad[] = {
@@ -45,15 +44,13 @@ static void rejects_bad_items(void)
     }
 }
 
-static void mode_names(void)
-{
+static void mode_names(void) {
     CHECK(!strcmp(am_mode_name(AM_MODE_RUN), "run"));
     CHECK(!strcmp(am_mode_name(AM_MODE_REST), "rest"));
     CHECK(!strcmp(am_mode_name(AM_MODE_SLEEP), "sleep"));
 }
 
-int main(void)
-{
+int main(void) {
     RUN_TEST(parses_mixed_protocol);
     RUN_TEST(rejects_bad_items);
     RUN_TEST(mode_names);

@@ -5,8 +5,7 @@
 
 #include <stdlib.h>
 
-static am_config *config(const char *const *sets, int n)
-{
+static am_config *config(const char *const *sets, int n) {
     am_error err = {0};
     am_config *c = am_schema_config_alloc(&err);
     CHECK(c != NULL);
@@ -18,8 +17,7 @@ static am_config *config(const char *const *sets, int n)
     return c;
 }
 
-static void runs_protocol_to_the_end(void)
-{
+static void runs_protocol_to_the_end(void) {
     const char *sets[] = {"protocol.epochs=run 3 laps, rest 2 s, sleep 1 s", "cells.n=100"};
     am_config *c = config(sets, 2);
     am_error err = {0};
@@ -40,15 +38,15 @@ static void runs_protocol_to_the_end(void)
     am_config_free(c);
 }
 
-static void pause_mode_and_reward_changes(void)
-{
+static void pause_mode_and_reward_changes(void) {
     const char *sets[] = {"protocol.epochs=run 100 s", "cells.n=50", "reward.probability=1"};
     am_config *c = config(sets, 3);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
     if (!sim) return;
-    for (int i = 0; i < 100; i++) CHECK(am_sim_step(sim, &err) == AM_OK);
+    for (int i = 0; i < 100; i++)
+        CHECK(am_sim_step(sim, &err) == AM_OK);
     double t = am_sim_time(sim);
     CHECK_NEAR(t, 0.1, 1e-12);
     am_sim_pause(sim, 1);
@@ -67,8 +65,7 @@ static void pause_mode_and_reward_changes(void)
     am_config_free(c);
 }
 
-static void omissions_when_reward_is_zero(void)
-{
+static void omissions_when_reward_is_zero(void) {
     const char *sets[] = {"protocol.epochs=run 4 laps", "cells.n=10", "reward.magnitude=0"};
     am_config *c = config(sets, 3);
     am_error err = {0};
@@ -82,8 +79,7 @@ static void omissions_when_reward_is_zero(void)
     am_config_free(c);
 }
 
-static void same_seed_same_spikes(void)
-{
+static void same_seed_same_spikes(void) {
     const char *sets[] = {"protocol.epochs=run 20 s", "cells.n=200", "run.seed=11"};
     double sum[2] = {0, 0};
     long count[2] = {0, 0};
@@ -97,7 +93,8 @@ static void same_seed_same_spikes(void)
             CHECK(am_sim_step(sim, &err) == AM_OK);
             size_t n;
             const am_spike *sp = am_sim_last_spikes(sim, &n);
-            for (size_t i = 0; i < n; i++) sum[k] += sp[i].t * (sp[i].cell + 1);
+            for (size_t i = 0; i < n; i++)
+                sum[k] += sp[i].t * (sp[i].cell + 1);
             count[k] += (long)n;
         }
         am_sim_free(sim);
@@ -107,8 +104,7 @@ static void same_seed_same_spikes(void)
     CHECK(sum[0] == sum[1]);
 }
 
-static void errors_name_the_key(void)
-{
+static void errors_name_the_key(void) {
     const char *sets[] = {"maze.type=graph", "maze.nodes_cm=0 0; 100 x", "maze.edges=0-1"};
     am_config *c = config(sets, 3);
     am_error err = {0};
@@ -124,8 +120,7 @@ static void errors_name_the_key(void)
     am_config_free(c);
 }
 
-int main(void)
-{
+int main(void) {
     RUN_TEST(runs_protocol_to_the_end);
     RUN_TEST(pause_mode_and_reward_changes);
     RUN_TEST(omissions_when_reward_is_zero);
