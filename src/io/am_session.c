@@ -20,7 +20,6 @@
 #define BIG_ELEMS 4096
 #define CHUNK_BYTES 65536
 #define ROW_CHUNK 8192
-#define DEFLATE_LEVEL 4
 
 typedef struct am_table {
     char *group;
@@ -33,6 +32,7 @@ typedef struct am_table {
 } am_table;
 
 struct am_session {
+    int deflate; /* 0: chunked, shuffled, not compressed; 1-9: deflate level */
     hid_t file;
     hid_t gcpl; /* group creation: no timestamps */
     char *path, *tmp;
@@ -218,9 +218,9 @@ static hid_t dcpl_new(void) {
     return p;
 }
 
-static herr_t dcpl_compress(hid_t p, int rank, const hsize_t *chunk) {
-    if (H5Pset_chunk(p, rank, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
-        H5Pset_deflate(p, DEFLATE_LEVEL) < 0)
+static herr_t dcpl_compress(hid_t p, int rank, const hsize_t *chunk, int deflate) {
+    if (H5Pset_chunk(p, rank, chunk) < 0 ||
+        (deflate > 0 && (H5Pset_shuffle(p) < 0 || H5Pset_deflate(p, (unsigned)deflate) < 0)))
         return -1;
     return 0;
 }
@@ -268,7 +268,7 @@ static am_status write_dset(am_session *s, const char *path, hid_t ftype, hid_t 
             if (rows < 1) rows = 1;
             chunk[0] = hd[0] < rows ? hd[0] : rows;
         }
-        if (dcpl_compress(dcpl, rank, chunk) < 0) {
+        if (dcpl_compress(dcpl, rank, chunk, s->deflate) < 0) {
             st = io_fail(s, err, "cannot set up compression for dataset '%s'", path);
             goto done;
         }
@@ -296,7 +296,7 @@ static hid_t create_ext(am_session *s, const char *path, hid_t ftype, am_error *
     hid_t space = H5Screate_simple(1, &zero, &maxd);
     hid_t dcpl = dcpl_new();
     hid_t dset = -1;
-    if (space < 0 || dcpl < 0 || dcpl_compress(dcpl, 1, &chunk) < 0) {
+    if (space < 0 || dcpl < 0 || dcpl_compress(dcpl, 1, &chunk, s->deflate) < 0) {
         io_fail(s, err, "cannot prepare dataset '%s'", path);
     } else {
         dset = H5Dcreate2(s->file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -1025,4 +1025,11 @@ am_status am_session_spikes_begin(am_session *s, int n_units, am_error *err) {
 am_status am_session_spikes_append(am_session *s, const double *t, const int32_t *cell, size_t n,
                                    am_error *err) {
     return spikes_append_impl(s, t, cell, n, err); /* quiet only around its flushes */
+}
+
+am_status am_session_set_compression(am_session *s, int level, am_error *err) {
+    if (level < 0 || level > 9)
+        return am_error_set(err, AM_EINVAL, "compression level %d: allowed 0 (none) to 9", level);
+    s->deflate = level;
+    return AM_OK;
 }

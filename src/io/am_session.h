@@ -6,7 +6,8 @@
  * that identical calls give identical bytes.
  *
  * Paths are absolute HDF5 paths ("/maze/nodes"); missing parent groups are created. Datasets of
- * more than 4096 elements are chunked and compressed (shuffle + deflate 4).
+ * more than 4096 elements are chunked, and compressed (shuffle + deflate) when a level was set with
+ * am_session_set_compression (default: none, the fastest; h5repack can compress a file later).
  *
  * Tables are groups of equal-length 1-D columns that grow by appending rows (behavior, events,
  * ...), buffered and written in chunks.
@@ -33,6 +34,10 @@ am_status am_session_commit(am_session *s, am_error *err);
 
 /* Closes and removes the temporary file, frees s. NULL is a no-op. */
 void am_session_abort(am_session *s);
+
+/* Deflate level 1-9 (with shuffle) for the datasets created after this call; 0 for none (default).
+ * AM_EINVAL outside 0..9. */
+am_status am_session_set_compression(am_session *s, int level, am_error *err);
 
 /* The temporary path being written (for messages). */
 const char *am_session_tmp_path(const am_session *s);

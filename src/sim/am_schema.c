@@ -10,6 +10,8 @@ static const am_key_spec schema[] = {
      "simulation time step (ms)"},
     {"run", "behavior_dt_ms", AM_KEY_DOUBLE, "10", 0.1, 1000, NULL,
      "sampling interval of /behavior (ms); rounded to a whole number of steps"},
+    {"run", "compression_level", AM_KEY_INT, "0", 0, 9, NULL,
+     "deflate level of the session file's large datasets: 0 none (fastest), 1-9 smaller files"},
     {"run", "max_duration_s", AM_KEY_DOUBLE, "36000", 1, 1e7, NULL,
      "safety limit on simulated time (s); a protocol that has not ended by then is an error"},
 

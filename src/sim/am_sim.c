@@ -451,7 +451,9 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
         return am_error_set(err, AM_ESTATE,
                             "am_sim_record must be called once, before the first step");
     sim->sess = s;
-    am_status st = write_provenance(sim, command_line ? command_line : "", err);
+    am_status st =
+        am_session_set_compression(s, (int)am_config_int(sim->cfg, "run.compression_level"), err);
+    st = st ? st : write_provenance(sim, command_line ? command_line : "", err);
     st = st ? st : am_session_write_str(s, "/config/written", am_config_written(sim->cfg), err);
     if (!st) {
         char *resolved = am_config_resolved(sim->cfg);

@@ -150,6 +150,9 @@ static void test_datasets(void) {
     am_session *s = am_session_create(p, &err);
     CHECK(s != NULL);
     if (!s) return;
+    CHECK(am_session_set_compression(s, 4, &err) == AM_OK);
+    CHECK(am_session_set_compression(s, 10, &err) == AM_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "0 (none) to 9");
 
     double v1[5] = {1.5, -2.25, 3, 1e-300, 1e300};
     size_t d1 = 5;
@@ -301,6 +304,7 @@ static void test_tables(void) {
     am_session *s = am_session_create(p, &err);
     CHECK(s != NULL);
     if (!s) return;
+    CHECK(am_session_set_compression(s, 4, &err) == AM_OK);
     const char *names[3] = {"t", "node", "count"};
     const am_col_type types[3] = {AM_COL_F64, AM_COL_I32, AM_COL_I64};
     const char *units[3] = {"s", NULL, "1"};
@@ -435,6 +439,7 @@ static void test_spikes_many(void) {
     am_session *s = am_session_create(p, &err);
     CHECK(s != NULL);
     if (!s) return;
+    CHECK(am_session_set_compression(s, 4, &err) == AM_OK);
     const int nu = 37;
     const size_t n = 30011;
     double *t = malloc(n * sizeof *t);
@@ -728,6 +733,29 @@ static void test_deterministic_and_h5dump(void) {
     unlink(c);
 }
 
+static void test_uncompressed_by_default(void) {
+    char p[512];
+    path_in(p, sizeof p, "plain.h5");
+    am_error err = {0};
+    am_session *s = am_session_create(p, &err);
+    CHECK(s != NULL);
+    if (!s) return;
+    static double big[5000];
+    for (int i = 0; i < 5000; i++)
+        big[i] = i;
+    size_t n = 5000;
+    CHECK(am_session_write_f64(s, "/big", big, 1, &n, &err) == AM_OK);
+    CHECK(am_session_commit(s, &err) == AM_OK);
+    hid_t f = open_ro(p);
+    CHECK(f >= 0);
+    if (f < 0) return;
+    hsize_t c0;
+    int nf, unl;
+    CHECK(dset_layout(f, "/big", &c0, &nf, &unl) == 1 && nf == 0 && c0 > 0);
+    H5Fclose(f);
+    remove(p);
+}
+
 int main(void) {
     snprintf(g_dir, sizeof g_dir, "/tmp/ammon_test_session_XXXXXX");
     if (!mkdtemp(g_dir)) {
@@ -735,6 +763,7 @@ int main(void) {
         return 1;
     }
     RUN_TEST(test_datasets);
+    RUN_TEST(test_uncompressed_by_default);
     RUN_TEST(test_tables);
     RUN_TEST(test_spikes_small);
     RUN_TEST(test_spikes_many);
