@@ -272,8 +272,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
         for (int i = 0; i < n; i++)
             active += cells[i].active;
         printf("ammon run: %s (seed %ld)\n", o.config, am_config_int(cfg, "run.seed"));
-        printf("  simulated %.1f s in %d epochs: %ld laps, %ld rewards, %ld omissions\n", s.t_end,
-               s.n_epochs_done, s.laps, s.rewards, s.omissions);
+        printf("  simulated %.1f s in %d epoch%s: %ld laps, %ld rewards, %ld omissions\n", s.t_end,
+               s.n_epochs_done, s.n_epochs_done == 1 ? "" : "s", s.laps, s.rewards, s.omissions);
         printf("  %d place cells (%d with a field), %ld spikes, mean rate %.2f Hz\n", n, active,
                s.spikes, s.t_end > 0 ? (double)s.spikes / n / s.t_end : 0.0);
         printf("  wall time %.2f s: %.0fx real time\n", wall, wall > 0 ? s.t_end / wall : 0.0);
