@@ -1,12 +1,15 @@
 /* ammon: command line. Subcommands: run, config. Prints errors as one line on stderr and exits
  * non-zero; the library itself never prints. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "am_analysis_schema.h"
+#include "am_analyze.h"
 #include "am_progress.h"
 #include "am_schema.h"
 #include "am_session.h"
@@ -36,6 +39,8 @@ static const char *usage_main =
     "\n"
     "commands:\n"
     "  run CONFIG [-o OUT.h5]     run an experiment, write its session file\n"
+    "  analyze RUN.h5 [-o OUT.h5] analyse a session (or NWB) file as experimenters do: fields,\n"
+    "                             candidate events, Bayesian decoding, replay scores, shuffles\n"
     "  config CONFIG              print the resolved config (every default filled in)\n"
     "  config --defaults          print every key with its default, unit, range and doc\n"
     "\n"
@@ -69,6 +74,28 @@ static const char *usage_config =
     "Prints the resolved config as INI text: every key of every section with its value, where the\n"
     "value came from (file:line, --set or default), its allowed range and its meaning. The output\n"
     "is itself a valid config. With --defaults, prints the defaults without reading a file.\n";
+
+static const char *usage_analyze =
+    "usage: ammon analyze IN.h5 [-o OUT.h5] [--params FILE.ini] [--set analysis.KEY=VALUE]...\n"
+    "                     [--seed N] [--threads N] [--quiet]\n"
+    "\n"
+    "Analyses a session file written by `ammon run`, or an NWB file (units, position as a\n"
+    "SpatialSeries, optional epochs, ripple intervals and LFP), as labs analyse recordings: rate\n"
+    "maps and place-field statistics, decoding error while running, candidate events (ripples "
+    "from\n"
+    "the LFP, else given intervals, else multi-unit synchrony), Bayesian decoding of each event "
+    "and\n"
+    "its sequence scores against column-cycle and cell-identity shuffles. It sees only spikes,\n"
+    "position, events and the LFP, never the simulation's ground truth. Writes a new file "
+    "(layout:\n"
+    "docs/analysis-format.md); the input is never modified.\n"
+    "\n"
+    "  -o, --output OUT.h5   output (default: IN's name with _analysis.h5, in this folder)\n"
+    "  --params FILE.ini     analysis parameters ([analysis] section; see docs/analysis.md)\n"
+    "  --set analysis.K=V    override one parameter (repeatable)\n"
+    "  --seed N              seed of the shuffles (same as --set analysis.seed=N)\n"
+    "  --threads N           OpenMP threads (default: all cores); results do not depend on it\n"
+    "  -q, --quiet           no stage timings and no summary\n";
 
 /* The command line as one string, arguments with spaces or quotes single-quoted. */
 static char *join_argv(int argc, char **argv) {
@@ -297,6 +324,118 @@ done:
     return rc;
 }
 
+static char *default_analysis_output(const char *input) {
+    char *base = default_output(input); /* NAME.h5 */
+    if (!base) return NULL;
+    size_t n = strlen(base) - 3;
+    char *out = malloc(n + strlen("_analysis.h5") + 1);
+    if (out) {
+        memcpy(out, base, n);
+        strcpy(out + n, "_analysis.h5");
+    }
+    free(base);
+    return out;
+}
+
+static int cmd_analyze(int argc, char **argv, int full_argc, char **full_argv) {
+    const char *input = NULL, *output = NULL, *params = NULL;
+    const char *sets[256];
+    int n_sets = 0, threads = 0, quiet = 0;
+    char seed_set[64] = "";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--set") ||
+                    !strcmp(a, "--seed") || !strcmp(a, "--threads") || !strcmp(a, "--params");
+        if (takes && i + 1 >= argc) {
+            fprintf(stderr, "ammon analyze: option %s needs a value (see ammon analyze --help)\n",
+                    a);
+            return 2;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_analyze, stdout);
+            return 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            output = argv[++i];
+        } else if (!strcmp(a, "--params")) {
+            params = argv[++i];
+        } else if (!strcmp(a, "--set")) {
+            if (n_sets == 256) {
+                fprintf(stderr, "ammon analyze: too many --set options (at most 256)\n");
+                return 2;
+            }
+            sets[n_sets++] = argv[++i];
+        } else if (!strcmp(a, "--seed")) {
+            snprintf(seed_set, sizeof seed_set, "analysis.seed=%s", argv[++i]);
+        } else if (!strcmp(a, "--threads")) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1024) {
+                fprintf(stderr, "ammon analyze: --threads %s: allowed 1 to 1024\n", argv[i]);
+                return 2;
+            }
+            threads = (int)v;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ammon analyze: unknown option '%s' (see ammon analyze --help)\n", a);
+            return 2;
+        } else if (!input) {
+            input = a;
+        } else {
+            fprintf(stderr, "ammon analyze: unexpected argument '%s' (one input file only)\n", a);
+            return 2;
+        }
+    }
+    if (!input) {
+        fprintf(stderr, "ammon analyze: no input file; e.g. ammon analyze run.h5 -o analysis.h5\n");
+        return 2;
+    }
+    am_error err = {0};
+    am_config *cfg = am_analysis_config_alloc(&err);
+    if (!cfg) {
+        fprintf(stderr, "ammon analyze: %s\n", err.msg);
+        return 1;
+    }
+    int rc = 1;
+    char *defout = NULL, *cmdline = join_argv(full_argc, full_argv);
+    if (params && am_config_load(cfg, params, &err)) goto fail;
+    for (int i = 0; i < n_sets; i++)
+        if (am_config_set(cfg, sets[i], &err)) goto fail;
+    if (seed_set[0] && am_config_set(cfg, seed_set, &err)) goto fail;
+    if (!output) output = defout = default_analysis_output(input);
+    if (!output || !cmdline) {
+        am_error_set(&err, AM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (access(input, R_OK) != 0) {
+        am_error_set(&err, AM_EIO, "cannot read '%s': %s", input, strerror(errno));
+        goto fail;
+    }
+    am_analyze_opts o = {input, output, cmdline, threads, quiet ? NULL : stderr};
+    am_analyze_summary s;
+    if (am_analyze(cfg, &o, &s, &err)) goto fail;
+    if (!quiet) {
+        printf("ammon analyze: %s (%d units)\n", input, s.n_units);
+        printf(
+            "  %d candidate events, %d decoded, %d significant replays (%d forward, %d reverse)\n",
+            s.n_candidates, s.n_decoded, s.n_significant, s.n_forward, s.n_reverse);
+        printf("  median replay speed %.2f m/s; decoding error while running %.1f cm\n",
+               s.median_speed_m_s, s.decode_error_median_m * 100);
+        if (!isnan(s.ripple_peak_hz))
+            printf("  ripple spectral peak %.0f Hz (p = %.3g)\n", s.ripple_peak_hz,
+                   s.ripple_peak_p);
+        printf("  wall time %.2f s\n", s.time_total_s);
+        printf("  wrote %s\n", output);
+    }
+    rc = 0;
+fail:
+    if (rc) fprintf(stderr, "ammon analyze: %s\n", err.msg);
+    am_config_free(cfg);
+    free(defout);
+    free(cmdline);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_main, stderr);
@@ -314,6 +453,9 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2, argc, argv);
     if (!strcmp(cmd, "config")) return cmd_config(argc - 2, argv + 2);
-    fprintf(stderr, "ammon: unknown command '%s'; commands: run, config (see ammon --help)\n", cmd);
+    if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 2, argv + 2, argc, argv);
+    fprintf(stderr,
+            "ammon: unknown command '%s'; commands: run, analyze, config (see ammon --help)\n",
+            cmd);
     return 2;
 }

@@ -74,7 +74,12 @@ struct am_place {
     int *slot_list; /* n_regions * 3 (tracks) or n_regions (arenas): list id */
     int *l_first, *l_nf, *l_ng;
     float *e_off, *e_pkg;
-    int *e_cell; /* cell index (fast) or active index (generic) */
+    int *e_cell;     /* cell index (fast) or active index (generic) */
+    float *base_pkg; /* e_pkg without the excess-variance gain */
+    int n_entries;
+    /* excess variance: gain of every cell for block gain_block */
+    float *gain;
+    int64_t gain_block;
     int max_list;
     /* spike state */
     float *rem;   /* n cells: hazard left before the next spike */
@@ -105,6 +110,8 @@ am_place_params am_place_params_default(void) {
     p.theta_depth = 0.6;
     p.precession = 270.0 * AM_PI / 180.0;
     p.rest_gain = 0.5;
+    p.variability = 0.0;
+    p.variability_s = 1.0;
     return p;
 }
 
@@ -311,6 +318,8 @@ void am_place_free(am_place *pc) {
     free(pc->e_off);
     free(pc->e_pkg);
     free(pc->e_cell);
+    free(pc->base_pkg);
+    free(pc->gain);
     free(pc->rem);
     free(pc->rem_w);
     free(pc);
@@ -448,6 +457,7 @@ static int build_track(am_place *pc) {
     pc->e_off = bf.off;
     pc->e_pkg = bf.pkg;
     pc->e_cell = bf.cell;
+    pc->n_entries = bf.n;
     return ok ? 0 : -1;
 }
 
@@ -504,8 +514,11 @@ static int build_arena(am_place *pc, am_error *err) {
     pc->e_off = bf.off;
     pc->e_pkg = bf.pkg;
     pc->e_cell = bf.cell;
+    pc->n_entries = bf.n;
     return ok ? 0 : -1;
 }
+
+static void update_gains(am_place *pc, int64_t b);
 
 am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_stream layout,
                          am_stream spikes, am_error *err) {
@@ -518,10 +531,12 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
         !(p->peak_rate_sigma >= 0.0) || !(p->out_rate >= 0.0) || !(p->nonpreferred_gain >= 0.0) ||
         !(p->theta_freq >= 0.0) || !(p->theta_depth >= 0.0 && p->theta_depth <= 1.0) ||
         !(p->precession >= 0.0) || !(p->precession <= 2.0 * AM_PI + 1e-9) ||
-        !(p->rest_gain >= 0.0)) {
+        !(p->rest_gain >= 0.0) || !(p->variability >= 0.0 && p->variability <= 5.0) ||
+        !(p->variability_s > 0.0)) {
         am_error_set(err, AM_EINVAL,
                      "place cells: need n_cells >= 1, 0 <= fraction_active <= 1, field_width > 0, "
-                     "rates >= 0, 0 <= theta_depth <= 1, 0 <= precession <= 2 pi, gains >= 0");
+                     "rates >= 0, 0 <= theta_depth <= 1, 0 <= precession <= 2 pi, gains >= 0, "
+                     "0 <= variability <= 5, variability_s > 0");
         return NULL;
     }
     am_place *pc = calloc(1, sizeof *pc);
@@ -598,6 +613,12 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
     for (int i = 0; i < pc->n; i++)
         pc->rem[i] = (float)-log(am_rng_u01(spikes, 0, (uint32_t)i, NO_DRAW));
     pc->bg_rem = -log(am_rng_u01(spikes, 0, (uint32_t)pc->n, NO_DRAW));
+    pc->base_pkg = malloc((size_t)(pc->n_entries + 1) * sizeof *pc->base_pkg);
+    pc->gain = malloc((size_t)pc->n * sizeof *pc->gain);
+    if (!pc->base_pkg || !pc->gain) goto nomem;
+    if (pc->n_entries) memcpy(pc->base_pkg, pc->e_pkg, (size_t)pc->n_entries * sizeof *pc->e_pkg);
+    pc->gain_block = INT64_MIN;
+    update_gains(pc, 0);
     return pc;
 nomem:
     am_place_free(pc);
@@ -619,6 +640,30 @@ double am_place_sigma(const am_place *pc) {
 
 /* ------------------------------------------------------------------------------------------ */
 /* evaluation                                                                                 */
+
+/* Excess-variance gain of cell c in block b (mean 1). */
+#define GAIN_DRAW 0xfffffffeu
+static double gain_of_block(const am_place *pc, int c, int64_t b) {
+    double sd = pc->p.variability;
+    if (!(sd > 0.0)) return 1.0;
+    return exp(sd * am_rng_normal(pc->spikes, (uint64_t)b, (uint32_t)c, GAIN_DRAW) - 0.5 * sd * sd);
+}
+
+static int64_t block_of(const am_place *pc, double t) {
+    return pc->p.variability > 0.0 ? (int64_t)floor(t / pc->p.variability_s) : 0;
+}
+
+/* Brings every cell's gain, and the fast entries' peaks, to block b. */
+static void update_gains(am_place *pc, int64_t b) {
+    if (pc->gain_block == b) return;
+    for (int c = 0; c < pc->n; c++)
+        pc->gain[c] = (float)gain_of_block(pc, c, b);
+    for (int i = 0; i < pc->n_entries; i++) {
+        int c = pc->e_cell[i];
+        pc->e_pkg[i] = pc->base_pkg[i] * (c >= 0 ? pc->gain[c] : 1.0f);
+    }
+    pc->gain_block = b;
+}
 
 /* The list for state s (-1: no field term) and the kernel inputs. */
 static int select_list(const am_place *pc, const am_agent_state *s, kin *k) {
@@ -673,7 +718,7 @@ static int pad4(int n, float *off, float *pkg) {
 /* Fills off/pkg for generic entries [i0, i0 + n) of list l (n <= CHUNK), padded with entries of
  * rate 0 to a multiple of VW, which it returns. */
 static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin *k, int l, int i0,
-                          int n, float *off, float *pkg) {
+                          int n, const float *gains, float *off, float *pkg) {
     const int *ent = pc->e_cell + pc->l_first[l] + pc->l_nf[l] + i0;
     if (pc->is_track) {
         int e = s->tp.edge;
@@ -685,7 +730,7 @@ static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin
             const am_place_cell *cell = &pc->cells[pc->act[j]];
             off[q] = (float)cand_off(pc, j, e, L, c);
             double g = gain_of(pc, cand_rd(pc, j, e, c, dir), cell->pref_dir);
-            pkg[q] = (float)(cell->peak_rate * g);
+            pkg[q] = (float)(cell->peak_rate * g) * (gains ? gains[pc->act[j]] : 1.0f);
         }
         return pad4(n, off, pkg);
     }
@@ -698,7 +743,7 @@ static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin
             s->vel.x * (s->pos.x - cell->centre.x) + s->vel.y * (s->pos.y - cell->centre.y);
         double sd = away >= 0.0 ? d : -d;
         off[q] = isfinite(sd) ? (float)-sd : 1e6f;
-        pkg[q] = (float)cell->peak_rate;
+        pkg[q] = (float)cell->peak_rate * (gains ? gains[pc->act[j]] : 1.0f);
     }
     return pad4(n, off, pkg);
 }
@@ -706,25 +751,33 @@ static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin
 void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
     if (!pc || !out) return;
     for (int i = 0; i < pc->n; i++)
-        out[i] = pc->p.out_rate;
+        out[i] = 0.0;
     kin k;
     int l = select_list(pc, s, &k);
-    if (l < 0) return;
-    float r[CHUNK], off[CHUNK], pkg[CHUNK];
-    int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
-    for (int i = 0; i < nf; i += CHUNK) {
-        int n = nf - i < CHUNK ? nf - i : CHUNK;
-        kernel(&k, pc->e_off + first + i, pc->e_pkg + first + i, n, r);
-        for (int q = 0; q < n; q++)
-            if (pc->e_cell[first + i + q] >= 0) out[pc->e_cell[first + i + q]] += r[q];
+    if (l >= 0) {
+        float r[CHUNK], off[CHUNK], pkg[CHUNK];
+        int first = pc->l_first[l], nf = pc->l_nf[l], ng = pc->l_ng[l];
+        for (int i = 0; i < nf; i += CHUNK) {
+            int n = nf - i < CHUNK ? nf - i : CHUNK;
+            kernel(&k, pc->e_off + first + i, pc->base_pkg + first + i, n, r);
+            for (int q = 0; q < n; q++)
+                if (pc->e_cell[first + i + q] >= 0) out[pc->e_cell[first + i + q]] += r[q];
+        }
+        for (int i = 0; i < ng; i += CHUNK) {
+            int n = ng - i < CHUNK ? ng - i : CHUNK;
+            int n4 = generic_inputs(pc, s, &k, l, i, n, NULL, off, pkg);
+            kernel(&k, off, pkg, n4, r);
+            for (int q = 0; q < n; q++)
+                out[pc->act[pc->e_cell[first + nf + i + q]]] += r[q];
+        }
+        if (pc->p.variability > 0.0) {
+            int64_t b = block_of(pc, s->t);
+            for (int i = 0; i < pc->n; i++)
+                if (out[i] > 0.0) out[i] *= gain_of_block(pc, i, b);
+        }
     }
-    for (int i = 0; i < ng; i += CHUNK) {
-        int n = ng - i < CHUNK ? ng - i : CHUNK;
-        int n4 = generic_inputs(pc, s, &k, l, i, n, off, pkg);
-        kernel(&k, off, pkg, n4, r);
-        for (int q = 0; q < n; q++)
-            out[pc->act[pc->e_cell[first + nf + i + q]]] += r[q];
-    }
+    for (int i = 0; i < pc->n; i++)
+        out[i] += pc->p.out_rate;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -808,7 +861,7 @@ static void step_list(step_ctx *c, const am_agent_state *s, const kin *k, int l)
     }
     for (int i = 0; i < ng; i += CHUNK) {
         int n = ng - i < CHUNK ? ng - i : CHUNK;
-        int n4 = generic_inputs(pc, s, k, l, i, n, off, pkg);
+        int n4 = generic_inputs(pc, s, k, l, i, n, pc->gain, off, pkg);
         for (int q = n; q < n4; q++)
             pc->rem_w[nf + i + q] = 1.0f;
         if (kernel_step(k, off, pkg, n4, r, pc->rem_w + nf + i, dt)) {
@@ -830,6 +883,7 @@ am_status am_place_step(am_place *pc, const am_agent_state *s, double dt, uint64
         return am_error_set(err, AM_EINVAL, "place step: bad arguments (need dt > 0 and buffers)");
     size_t n0 = *n;
     step_ctx c = {pc, s->t, dt, step, buf, n, cap, 0};
+    update_gains(pc, block_of(pc, s->t));
     kin k;
     int l = select_list(pc, s, &k);
     switch_list(pc, l);

@@ -24,6 +24,12 @@
  * cells together is one homogeneous Poisson process at n_cells * out_rate with uniform cell choice
  * (counter (step, n_cells, k)). Only cells whose field can reach the rat are evaluated each step.
  *
+ * Excess variance (Fenton & Muller 1998): the field term of cell i is multiplied by a gain
+ * g_i(b) = exp(variability z - variability^2 / 2) (mean 1), z standard normal drawn from stream
+ * `spikes` at counter (b, cell, 0xfffffffe), b = floor(t / variability_s): firing during a pass
+ * through a field varies far more than a Poisson process would, as recorded. variability = 0 turns
+ * it off.
+ *
  * Details and approximations:
  * - Theta and the direction gain apply while running (mode RUN, speed > 0, dir != 0); standing in
  *   RUN (dwelling at a site) gives theta_i = 1 and g_dir = 1; REST gives g_dir = 1.
@@ -61,6 +67,8 @@ typedef struct am_place_params {
     double theta_depth;       /* 0..1 */
     double precession;        /* rad, phase advance across a field */
     double rest_gain;         /* field multiplier during awake rest */
+    double variability;       /* log-space SD of a per-cell gain redrawn every variability_s */
+    double variability_s;     /* s, block length of that gain (about one pass through a field) */
 } am_place_params;
 
 am_place_params am_place_params_default(void);

@@ -93,6 +93,11 @@ static const am_key_spec schema[] = {
      "depth of theta modulation of in-field rates while running, 0..1"},
     {"cells", "precession_deg", AM_KEY_DOUBLE, "270", 0, 360, NULL,
      "phase advance from field entry to exit (deg) (recorded 100-355, O'Keefe & Recce 1993)"},
+    {"cells", "pass_variability", AM_KEY_DOUBLE, "0.8", 0, 5, NULL,
+     "log-space SD of a per-cell gain redrawn every pass_variability_s: excess variance of "
+     "firing across passes (Fenton & Muller 1998); 0 makes firing Poisson given position"},
+    {"cells", "pass_variability_s", AM_KEY_DOUBLE, "1", 0.01, 100, NULL,
+     "how often that gain is redrawn (s): about one pass through a field"},
     {"cells", "rest_gain", AM_KEY_DOUBLE, "0.5", 0, 2, NULL,
      "in-field rate multiplier during awake immobility (no theta)"},
 };

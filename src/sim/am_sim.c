@@ -4,12 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <gsl/gsl_version.h>
-#include <hdf5.h>
-
-#include "am_version.h"
+#include "am_provenance.h"
 
 enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 };
 static const char *const event_kinds[] = {"reward", "omission", "epoch_start", "reward_change"};
@@ -149,6 +145,8 @@ static am_place_params place_params(const am_config *cfg) {
     p.theta_depth = am_config_double(cfg, "cells.theta_depth");
     p.precession = am_config_double(cfg, "cells.precession_deg") * M_PI / 180;
     p.rest_gain = am_config_double(cfg, "cells.rest_gain");
+    p.variability = am_config_double(cfg, "cells.pass_variability");
+    p.variability_s = am_config_double(cfg, "cells.pass_variability_s");
     return p;
 }
 
@@ -223,39 +221,6 @@ void am_sim_free(am_sim *sim) {
 }
 
 /* ---------------------------------------------------------------- recording */
-
-static am_status write_provenance(am_sim *sim, const char *command_line, am_error *err) {
-    am_session *s = sim->sess;
-    char buf[256];
-    unsigned maj, min, rel;
-    H5get_libversion(&maj, &min, &rel);
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) now = (time_t)strtoll(sde, NULL, 10);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char utc[32];
-    strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    int64_t seed = am_config_int(sim->cfg, "run.seed");
-    am_status st = AM_OK;
-    st = st ? st : am_session_write_str(s, "/provenance/program", "ammon", err);
-    st = st ? st : am_session_write_str(s, "/provenance/version", AM_VERSION, err);
-    st = st ? st : am_session_write_str(s, "/provenance/git_commit", AM_GIT_COMMIT, err);
-    st = st ? st : am_session_write_str(s, "/provenance/compiler", AM_COMPILER, err);
-    st = st ? st : am_session_write_str(s, "/provenance/build_type", AM_BUILD_TYPE, err);
-    snprintf(buf, sizeof buf, "HDF5 %u.%u.%u; GSL %s; libinih %s; Random123 %s", maj, min, rel,
-             gsl_version, AM_INIH_VERSION, AM_RANDOM123_VERSION);
-    st = st ? st : am_session_write_str(s, "/provenance/libraries", buf, err);
-    st = st ? st : am_session_write_str(s, "/provenance/command_line", command_line, err);
-    st = st ? st : am_session_write_str(s, "/provenance/utc_time", utc, err);
-    st = st ? st : am_session_write_i64(s, "/provenance/seed", &seed, 0, NULL, err);
-    st = st ? st
-            : am_session_write_str(s, "/provenance/rng",
-                                   "Philox4x32-10 (Random123), streams keyed by (seed, name), "
-                                   "counted by (step, entity, draw)",
-                                   err);
-    return st;
-}
 
 /* Arena geometry: boundary (n, 2), walls (w, 4) and holes as a ragged array of vertices. */
 static am_status write_arena(am_session *s, const am_maze *m, am_error *err) {
@@ -453,7 +418,7 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     sim->sess = s;
     am_status st =
         am_session_set_compression(s, (int)am_config_int(sim->cfg, "run.compression_level"), err);
-    st = st ? st : write_provenance(sim, command_line ? command_line : "", err);
+    st = st ? st : am_provenance_write(s, command_line, am_config_int(sim->cfg, "run.seed"), err);
     st = st ? st : am_session_write_str(s, "/config/written", am_config_written(sim->cfg), err);
     if (!st) {
         char *resolved = am_config_resolved(sim->cfg);

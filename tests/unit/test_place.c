@@ -446,6 +446,81 @@ static void test_determinism(void) {
     am_maze_free(m);
 }
 
+/* Excess variance: with a per-cell gain redrawn every second, spike counts in 1 s blocks are far
+ * more variable than Poisson (Fano factor 1 + r (exp(sd^2) - 1), about 10 here), their mean is
+ * unchanged; without it the Fano factor is 1. */
+static void fano_and_mean(double variability, double *fano, double *mean_ratio) {
+    am_maze *m = preset("linear", 2.0);
+    am_place_params p = am_place_params_default();
+    p.n_cells = 20;
+    p.fraction_active = 1.0;
+    p.out_rate = 0.0;
+    p.rest_gain = 1.0;
+    p.peak_rate = 20.0;
+    p.variability = variability;
+    p.variability_s = 1.0;
+    am_place *pc = place(m, &p, 8);
+    am_agent_state s = track_state(m, 1.0, AM_MODE_REST, 0, 0.0, 0.0);
+    double rate[20];
+    const double dt = 0.001;
+    enum { BLOCKS = 300 };
+    static long cnt[20][BLOCKS];
+    memset(cnt, 0, sizeof cnt);
+    am_spike *buf = NULL;
+    size_t nb = 0, cap = 0;
+    am_error err;
+    for (long k = 0; k < BLOCKS * 1000L; k++) {
+        s.t = k * dt;
+        nb = 0;
+        CHECK(am_place_step(pc, &s, dt, (uint64_t)k, &buf, &nb, &cap, &err) == AM_OK);
+        for (size_t j = 0; j < nb; j++)
+            cnt[buf[j].cell][k / 1000]++;
+    }
+    /* the cell with the highest time-averaged count */
+    double best_mean = -1, best_var = 0, total = 0;
+    for (int i = 0; i < 20; i++) {
+        double sum = 0, sum2 = 0;
+        for (int b = 0; b < BLOCKS; b++) {
+            sum += (double)cnt[i][b];
+            sum2 += (double)cnt[i][b] * (double)cnt[i][b];
+        }
+        double mean = sum / BLOCKS, var = sum2 / BLOCKS - mean * mean;
+        total += sum;
+        if (mean > best_mean) {
+            best_mean = mean;
+            best_var = var;
+        }
+    }
+    /* expected total: the gain-free rates (mean gain is 1) */
+    am_place_params q = am_place_params_default();
+    q.n_cells = 20;
+    q.fraction_active = 1.0;
+    q.out_rate = 0.0;
+    q.rest_gain = 1.0;
+    q.peak_rate = 20.0;
+    am_place *plain = place(m, &q, 8);
+    am_place_rates(plain, &s, rate);
+    double expect = 0;
+    for (int i = 0; i < 20; i++)
+        expect += rate[i] * BLOCKS;
+    *fano = best_var / best_mean;
+    *mean_ratio = total / expect;
+    free(buf);
+    am_place_free(plain);
+    am_place_free(pc);
+    am_maze_free(m);
+}
+
+static void test_pass_variability(void) {
+    double fano, ratio;
+    fano_and_mean(0.0, &fano, &ratio);
+    CHECK(fano > 0.7 && fano < 1.3); /* Poisson: SE of a variance over 300 blocks is ~ 8 % */
+    CHECK_NEAR(ratio, 1.0, 0.02);
+    fano_and_mean(0.8, &fano, &ratio);
+    CHECK(fano > 3.0);            /* expected about 1 + 15 * 0.9 = 14 for a 15 Hz cell */
+    CHECK_NEAR(ratio, 1.0, 0.15); /* mean gain 1: 20 cells x 300 independent blocks */
+}
+
 int main(void) {
     RUN_TEST(test_layout);
     RUN_TEST(test_rates);
@@ -455,5 +530,6 @@ int main(void) {
     RUN_TEST(test_background);
     RUN_TEST(test_theta);
     RUN_TEST(test_determinism);
+    RUN_TEST(test_pass_variability);
     return TEST_REPORT();
 }
