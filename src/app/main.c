@@ -70,10 +70,12 @@ static const char *usage_run =
 static const char *usage_config =
     "usage: ammon config CONFIG [--set SECTION.KEY=VALUE]... [--seed N]\n"
     "       ammon config --defaults\n"
+    "       ammon config --analysis [PARAMS.ini] [--set analysis.KEY=VALUE]...\n"
     "\n"
     "Prints the resolved config as INI text: every key of every section with its value, where the\n"
     "value came from (file:line, --set or default), its allowed range and its meaning. The output\n"
-    "is itself a valid config. With --defaults, prints the defaults without reading a file.\n";
+    "is itself a valid config. With --defaults, prints the defaults without reading a file.\n"
+    "With --analysis, does the same for the parameters of `ammon analyze` (docs/analysis.md).\n";
 
 static const char *usage_analyze =
     "usage: ammon analyze IN.h5 [-o OUT.h5] [--params FILE.ini] [--set analysis.KEY=VALUE]...\n"
@@ -130,6 +132,7 @@ typedef struct cli_opts {
     char seed_set[64];
     int quiet;
     int defaults;
+    int analysis;
     int help;
 } cli_opts;
 
@@ -156,6 +159,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
             o->quiet = 1;
         } else if (!strcmp(a, "--defaults")) {
             o->defaults = 1;
+        } else if (!strcmp(a, "--analysis")) {
+            o->analysis = 1;
         } else if (!strncmp(a, "-o", 2) || !strncmp(a, "--output", 8)) {
             if (strcmp(cmd, "run")) goto unknown;
             o->output = val;
@@ -188,7 +193,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
 /* Loads the config file and applies --set / --seed. NULL on error (message printed). */
 static am_config *load_config(const cli_opts *o, const char *cmd) {
     am_error err = {0};
-    am_config *cfg = am_schema_config_alloc(&err);
+    am_config *cfg = (o->analysis ? am_analysis_config_alloc(&err) : am_schema_config_alloc(&err));
     if (!cfg) {
         fprintf(stderr, "ammon %s: %s\n", cmd, err.msg);
         return NULL;
@@ -212,7 +217,7 @@ static int cmd_config(int argc, char **argv) {
         fputs(usage_config, stdout);
         return 0;
     }
-    if (!o.config && !o.defaults) {
+    if (!o.config && !o.defaults && !o.analysis) {
         fprintf(stderr, "ammon config: no CONFIG given (or --defaults); see ammon config --help\n");
         return 2;
     }
