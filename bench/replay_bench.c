@@ -32,8 +32,12 @@ int main(int argc, char **argv) {
         perror(argv[1]);
         return 1;
     }
+    int rc = 1;
     int64_t h[9];
-    if (rd(f, h, sizeof(int64_t), 9)) return 1;
+    if (rd(f, h, sizeof(int64_t), 9)) {
+        fclose(f);
+        return 1;
+    }
     const int T = (int)h[0], U = (int)h[1], B = (int)h[2], NP = (int)h[3], NE = (int)h[4];
     const size_t NS = (size_t)h[5];
     const int NEV = (int)h[6];
@@ -51,7 +55,8 @@ int main(int argc, char **argv) {
         rd(f, st, sizeof(double), NS) || rd(f, su64, sizeof(int64_t), NS) ||
         rd(f, evd, sizeof(double), 3 * (size_t)NEV)) {
         fprintf(stderr, "%s: short file\n", argv[1]);
-        return 1;
+        fclose(f);
+        goto done;
     }
     fclose(f);
     for (int i = 0; i < NP; i++)
@@ -86,14 +91,14 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (s) {
         fprintf(stderr, "am_replay_score: %s\n", err.msg);
-        return 1;
+        goto done;
     }
     printf("seconds %.6f\n",
            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     FILE *o = fopen(argv[2], "wb");
     if (!o) {
         perror(argv[2]);
-        return 1;
+        goto done;
     }
     for (int e = 0; e < NEV; e++) {
         const am_replay_result *r = &res[e];
@@ -109,6 +114,10 @@ int main(int argc, char **argv) {
         am_replay_result_clear(&res[e]);
     }
     fclose(o);
+    rc = 0;
+done:
+    for (int e = 0; e < NEV; e++)
+        am_replay_result_clear(&res[e]);
     free(rate);
     free(pi64);
     free(pb64);
@@ -121,5 +130,5 @@ int main(int argc, char **argv) {
     free(evd);
     free(ev);
     free(res);
-    return 0;
+    return rc;
 }

@@ -21,7 +21,7 @@ Content
   replay      a bump moving at a constant speed (2-15 m/s) from start_pos to end_pos, forward or
               reverse along template 0 or 1 (the cells preferring that running direction). A cell
               of the template fires as the bump passes its field: rate A exp(-(p(t)-c)^2 / 2 s^2),
-              A chosen so that a cell whose field lies on the path fires 1.5-3 spikes on average; a
+              A chosen so that a cell whose field lies on the path fires 2-4 spikes on average; a
               random subset participates so that 5-30 cells are active.
   stationary  a bump held at one position for the whole event (cells of one template near it).
   null        the spike counts of a replay-like event, but from randomly chosen field cells at
@@ -58,7 +58,7 @@ RIPPLE_HZ = 180.0
 RIPPLE_AMP = 1.5            # LFP units (the pink noise has SD 1)
 REPLAY_SPEED = (2.0, 15.0)   # m/s
 EVENT_DUR = (0.06, 0.20)     # s
-MIN_PATH_M = 0.3             # shortest replay path
+MIN_PATH_M = 0.6             # shortest replay path
 MAX_PATH_M = 1.8             # longest replay path (fits inside the track with margins)
 TARGET_ACTIVE = (5, 30)      # active cells per replay event
 GAP_S = (1.2, 2.0)           # background-only time between events (>= 1 s)
@@ -144,7 +144,7 @@ def generate(seed, cells=200, events=120, laps=20, lfp=True, field_fraction=0.8)
         template = int(rng.integers(0, 2))
         if kind in ("replay", "null"):
             v = rng.uniform(*REPLAY_SPEED)
-            dlo = max(EVENT_DUR[0], MIN_PATH_M / v)
+            dlo = min(max(EVENT_DUR[0], MIN_PATH_M / v), EVENT_DUR[1])
             dhi = min(EVENT_DUR[1], MAX_PATH_M / v)
             dur = rng.uniform(dlo, dhi)
             L = v * dur
@@ -153,7 +153,7 @@ def generate(seed, cells=200, events=120, laps=20, lfp=True, field_fraction=0.8)
             increasing = (template == 0) == forward
             p0, p1 = (lo, lo + L) if increasing else (lo + L, lo)
             sel = np.flatnonzero(pref == template)
-            lam = rng.uniform(1.5, 3.0, len(sel)) * peak[sel] / 15.0  # spikes if on the path
+            lam = rng.uniform(2.0, 4.0, len(sel)) * peak[sel] / 15.0  # spikes if on the path
             amp = lam * v / (SIGMA_M * np.sqrt(2 * np.pi))           # Hz at the bump
             m = amp * _gauss_mass(centre[sel], lo, lo + L, SIGMA_M) / v
             target = rng.uniform(*TARGET_ACTIVE)
