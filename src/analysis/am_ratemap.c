@@ -75,6 +75,10 @@ typedef struct smoother {
     int *start; /* tracks: n + 1 */
     int *col;
     double *w;
+    /* tracks, transposed (by input bin), for sparse inputs: input j feeds rows t_row[t_start[j] ..
+     * t_start[j + 1]) with weights t_w */
+    int *t_start, *t_row;
+    double *t_w;
     /* arenas */
     int arena, nx, ny, rad;
     double *g;    /* 2 rad + 1 kernel weights */
@@ -83,6 +87,9 @@ typedef struct smoother {
 } smoother;
 
 static void smoother_free(smoother *s) {
+    free(s->t_start);
+    free(s->t_row);
+    free(s->t_w);
     free(s->start);
     free(s->col);
     free(s->w);
@@ -129,7 +136,37 @@ static int smoother_track(smoother *s, const am_maze *maze, const am_maze_bins *
         }
     }
     s->start[b->n] = k;
+    /* transpose (counting sort by input bin) */
+    s->t_start = calloc((size_t)b->n + 1, sizeof *s->t_start);
+    s->t_row = malloc((size_t)k * sizeof *s->t_row + 1);
+    s->t_w = malloc((size_t)k * sizeof *s->t_w + 1);
+    if (!s->t_start || !s->t_row || !s->t_w) return -1;
+    for (int q = 0; q < k; q++)
+        s->t_start[s->col[q] + 1]++;
+    for (int j = 0; j < b->n; j++)
+        s->t_start[j + 1] += s->t_start[j];
+    int *fill = malloc(((size_t)b->n + 1) * sizeof *fill);
+    if (!fill) return -1;
+    memcpy(fill, s->t_start, (size_t)b->n * sizeof *fill);
+    for (int i = 0; i < b->n; i++)
+        for (int q = s->start[i]; q < s->start[i + 1]; q++) {
+            int at = fill[s->col[q]]++;
+            s->t_row[at] = i;
+            s->t_w[at] = s->w[q];
+        }
+    free(fill);
     return 0;
+}
+
+/* Tracks: out = smoothed in, for an input that is zero except at the nnz bins nz (values v):
+ * scatters each nonzero input through its column of weights. */
+static void smooth_sparse(const smoother *s, const int *nz, const double *v, int nnz, double *out) {
+    memset(out, 0, (size_t)s->n * sizeof *out);
+    for (int q = 0; q < nnz; q++) {
+        int j = nz[q];
+        for (int k = s->t_start[j]; k < s->t_start[j + 1]; k++)
+            out[s->t_row[k]] += v[q] * s->t_w[k];
+    }
 }
 
 /* Separable grid convolution of in (bin values) into out (bin values, unnormalised); scratch
@@ -732,6 +769,8 @@ am_ratemaps *am_ratemaps_compute(const am_recording *r, const am_ratemap_params 
         long *sj = malloc((ns ? ns : 1) * sizeof *sj);
         size_t *spos = malloc((ns ? ns : 1) * sizeof *spos);
         double *cnt = calloc((size_t)nd * nb, sizeof *cnt);
+        int *nz = malloc((size_t)nd * nb * sizeof *nz), *nz_d = malloc((size_t)nb * sizeof *nz_d);
+        double *nz_v = malloc((size_t)nb * sizeof *nz_v);
         double *sc = malloc((size_t)nb * sizeof *sc);
         double *tmp_rate = malloc((size_t)nb * sizeof *tmp_rate);
         double *scratch = malloc(nscratch * sizeof *scratch);
@@ -742,7 +781,7 @@ am_ratemaps *am_ratemaps_compute(const am_recording *r, const am_ratemap_params 
         double *px = malloc((ns ? ns : 1) * sizeof *px),
                *pphi = malloc((ns ? ns : 1) * sizeof *pphi);
         if (!sj || !spos || !cnt || !sc || !tmp_rate || !scratch || !si_obs || !n_ge || !label ||
-            !stack || !px || !pphi) {
+            !stack || !px || !pphi || !nz || !nz_d || !nz_v) {
 #pragma omp atomic write
             failed = 1;
             goto unit_done;
@@ -810,23 +849,39 @@ am_ratemaps *am_ratemaps_compute(const am_recording *r, const am_ratemap_params 
         /* shuffles */
         int shuf = can_shuffle;
         if (shuf) {
+            memset(cnt, 0, (size_t)nd * nb * sizeof *cnt);
             for (int k = 0; k < p.n_si_shuffles; k++) {
                 double uu = am_rng_u01(stream, (uint64_t)u, 0, (uint32_t)k);
                 long shift = min_shift + (long)floor(uu * (double)(max_shift - min_shift + 1));
                 if (shift > max_shift) shift = max_shift;
-                memset(cnt, 0, (size_t)nd * nb * sizeof *cnt);
+                int n_nz = 0;
                 for (size_t s = 0; s < ncount; s++) {
                     long jj = sj[s] + shift;
                     if (jj >= (long)nrun) jj -= (long)nrun;
-                    cnt[run_flat[jj]] += 1.0;
+                    int fb = run_flat[jj];
+                    if (cnt[fb] == 0.0) nz[n_nz++] = fb;
+                    cnt[fb] += 1.0;
                 }
                 for (int d = 0; d < nd; d++) {
                     if (isnan(si_obs[d])) continue;
-                    smooth_apply(&sm, cnt + (size_t)d * nb, sc, scratch);
+                    if (track) {
+                        /* sparse: only this direction's nonzero bins, scattered */
+                        int m_nz = 0;
+                        for (int q = 0; q < n_nz; q++)
+                            if (nz[q] / nb == d) {
+                                nz_d[m_nz] = nz[q] - d * nb;
+                                nz_v[m_nz++] = cnt[nz[q]];
+                            }
+                        smooth_sparse(&sm, nz_d, nz_v, m_nz, sc);
+                    } else {
+                        smooth_apply(&sm, cnt + (size_t)d * nb, sc, scratch);
+                    }
                     double si = rate_and_si(nb, sc, m->occupancy + (size_t)d * nb,
                                             p.min_occupancy_s, tmp_rate, NULL, NULL, NULL);
                     if (si >= si_obs[d]) n_ge[d]++;
                 }
+                for (int q = 0; q < n_nz; q++)
+                    cnt[nz[q]] = 0.0;
             }
         }
         for (int d = 0; d < nd; d++) {
@@ -842,6 +897,9 @@ am_ratemaps *am_ratemaps_compute(const am_recording *r, const am_ratemap_params 
             m->directionality[u] = NAN;
         }
     unit_done:
+        free(nz);
+        free(nz_d);
+        free(nz_v);
         free(sj);
         free(spos);
         free(cnt);
