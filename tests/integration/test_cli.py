@@ -194,5 +194,69 @@ class Determinism(unittest.TestCase):
                 self.assertEqual(x.read(), y.read())
 
 
+class Analyze(unittest.TestCase):
+    """`ammon analyze`: help, bad input, no partial output, same results at any thread count."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.run_h5 = os.path.join(cls.dir.name, "run.h5")
+        r = run(["run", LINEAR, "-o", cls.run_h5, "--quiet", "--set", "cells.n=120",
+                 "--set", "protocol.epochs=run 6 laps, rest 20 s"])
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    FAST = ["--quiet", "--set", "analysis.n_shuffles=50", "--set", "analysis.si_shuffles=20",
+            "--set", "analysis.freq_shuffles=20"]
+
+    def test_help(self):
+        r = run(["analyze", "--help"])
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("usage: ammon analyze", r.stdout)
+        r = run(["config", "--analysis"])
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("n_shuffles = 1000", r.stdout)
+
+    def test_bad_inputs(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "a.h5")
+            r = run(["analyze", os.path.join(d, "missing.h5"), "-o", out])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("missing.h5", r.stderr)
+            junk = os.path.join(d, "junk.h5")
+            write(junk, "not an HDF5 file\n")
+            r = run(["analyze", junk, "-o", out])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertEqual(len([l for l in r.stderr.splitlines() if l.strip()]), 1, r.stderr)
+            r = run(["analyze", self.run_h5, "-o", out, "--set", "analysis.alpha=2"])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("analysis.alpha", r.stderr)
+            r = run(["analyze", self.run_h5, "-o", os.path.join(d, "no", "dir", "a.h5")] + self.FAST)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertEqual(os.listdir(d), ["junk.h5"])
+
+    def test_threads_do_not_change_results(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a.h5"), os.path.join(d, "b.h5")
+            for out, th in ((a, "1"), (b, "2")):
+                r = run(["analyze", self.run_h5, "-o", out, "--threads", th] + self.FAST)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            da, db = datasets(a), datasets(b)
+            self.assertEqual(sorted(da), sorted(db))
+            self.assertIn("events/start", da)
+            self.assertIn("fields/rate", da)
+            for k in da:
+                if k.startswith("provenance/"):
+                    continue
+                x, y = np.asarray(da[k]), np.asarray(db[k])
+                self.assertTrue(np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), k)
+            # the input is untouched: analysis never edits the session file
+            with h5py.File(self.run_h5) as f:
+                self.assertNotIn("fields", f)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
