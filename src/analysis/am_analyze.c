@@ -256,15 +256,7 @@ static am_status write_fields(am_session *s, const am_recording *r, const am_rat
     if (!st && m->bins->lin)
         st = am_session_write_f64(s, "/fields/bin_lin", m->bins->lin, 1, db, err);
     st = st ? st : am_session_write_f64(s, "/fields/occupancy", m->occupancy, 2, dob, err);
-    /* rate is [D][U][B]: written as a 2-D (D*U, B) dataset reshaped by its attribute */
-    size_t d2[2] = {D * U, B};
-    st = st ? st : am_session_write_f64(s, "/fields/rate", m->rate, 2, d2, err);
-    if (!st) {
-        char shape[64];
-        snprintf(shape, sizeof shape, "(%zu, %zu, %zu): direction, unit, bin", dub[0], dub[1],
-                 dub[2]);
-        st = am_session_attr_str(s, "/fields/rate", "shape", shape, err);
-    }
+    st = st ? st : am_session_write_f64(s, "/fields/rate", m->rate, 3, dub, err);
     st = st ? st : am_session_write_f64(s, "/fields/peak_rate", m->peak_rate, 2, du, err);
     st = st ? st : am_session_write_f64(s, "/fields/mean_rate", m->mean_rate, 2, du, err);
     st = st ? st : am_session_write_i32(s, "/fields/peak_bin", m->peak_bin, 2, du, err);

@@ -11,6 +11,22 @@
 #define AM_RND_MAGIC 0x1.8p52
 #define AM_POW_MAGIC 0x1p52
 
+/* Bit casts through memcpy (folded to register moves; unlike a union they let GCC vectorise). */
+static inline uint64_t am_bits(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static inline double am_double(uint64_t u) {
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* The project's exp (see am_decode.h), written without branches or compares that SSE2 cannot
+ * vectorise, so that a `#pragma omp simd` loop over it runs two (or more) lanes at once with the
+ * same bits as the scalar code (no FMA: the project builds with -ffp-contract=off). */
 static inline double am_expneg_inline(double x) {
     const double t = x * AM_LOG2E + AM_RND_MAGIC;
     const double n = t - AM_RND_MAGIC;
@@ -29,15 +45,12 @@ static inline double am_expneg_inline(double x) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    union {
-        double d;
-        uint64_t u;
-    } e;
-    e.d = (n + 1023.0) + AM_POW_MAGIC; /* low mantissa bits = n + 1023 */
-    e.u <<= 52;                        /* 2^n */
-    e.d = p * e.d;
-    e.u &= (uint64_t)0 - (uint64_t)(x >= -708.0); /* 0 below -708 (branch-free, vectorises) */
-    return e.d;
+    /* 2^n: the low mantissa bits of (n + 1023) + 2^52 hold n + 1023; shift them to the exponent */
+    const double two_n = am_double(am_bits((n + 1023.0) + AM_POW_MAGIC) << 52);
+    /* 0 below -708: x + 708 is negative exactly when x < -708 (also for x = -inf), so its sign
+     * bit b gives the mask b - 1 (all ones to keep, zero to clear) */
+    const uint64_t keep = (am_bits(x + 708.0) >> 63) - 1;
+    return am_double(am_bits(p * two_n) & keep);
 }
 
 double am_decode_expneg(double x) {
@@ -57,14 +70,18 @@ int am_decode_softmax(double *ll, const unsigned char *valid, int n) {
             ll[j] = 0.0;
         return -1;
     }
-    for (int j = 0; j < n; j++)
-        ll[j] = (valid && !valid[j]) ? -INFINITY : ll[j] - m;
+    /* e = expneg(ll - m) at valid entries (a vector loop over all entries), then 0 at the
+     * invalid ones, whatever their exp gave */
 #pragma omp simd
     for (int j = 0; j < n; j++)
-        ll[j] = am_expneg_inline(ll[j]);
+        ll[j] = am_expneg_inline(ll[j] - m);
+    if (valid)
+        for (int j = 0; j < n; j++)
+            if (!valid[j]) ll[j] = 0.0;
     double z = 0.0;
     for (int j = 0; j < n; j++)
         z += ll[j];
+#pragma omp simd
     for (int j = 0; j < n; j++)
         ll[j] = ll[j] / z;
     return 0;

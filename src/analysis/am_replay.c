@@ -112,14 +112,14 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
 typedef struct rp_work {
     int K, A, PM, TB, GM;
     int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *arr, *undo, *ridx, *torder, *shift, *lo, *w;
-    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bt, *acc, *tc, *xs;
+    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs;
 } rp_work;
 
 static void rp_work_free(rp_work *w) {
     void *ps[] = {w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
                   w->ridx,  w->torder, w->uu,     w->undo,   w->shift, w->lo,     w->w,
                   w->times, w->tm,     w->cnt,    w->rows_n, w->ll,    w->post,   w->q,
-                  w->c2,    w->qb,     w->c2b,    w->bt,     w->acc,   w->tc,     w->xs};
+                  w->c2,    w->qb,     w->c2b,    w->bm,     w->acc,   w->tc,     w->xs};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
         free(ps[i]);
     memset(w, 0, sizeof *w);
@@ -171,70 +171,98 @@ static int rp_geom(const double *x, int P, int K, double band, int *lo, int *w, 
     return G;
 }
 
-/* Doubled prefix sums of the K rows of q (P entries each): c2 [K][2P + 1]. */
+/* Doubled prefix sums of the K rows of q (P entries each): c2 [K][2P + 1]. Each row is one
+ * sequential chain of 2P additions; rows are processed four at a time so that the four
+ * independent chains overlap in the pipeline (the values are those of one row at a time). */
 static void rp_prefix2(const double *q, int K, int P, double *c2) {
-    for (int k = 0; k < K; k++) {
+    const size_t P2 = (size_t)(2 * P + 1);
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+        const double *r0 = q + (size_t)k * P, *r1 = r0 + P, *r2 = r1 + P, *r3 = r2 + P;
+        double *c0 = c2 + (size_t)k * P2, *c1 = c0 + P2, *cc2 = c1 + P2, *c3 = cc2 + P2;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        c0[0] = c1[0] = cc2[0] = c3[0] = 0.0;
+        for (int j = 0; j < 2 * P; j++) {
+            const int jj = j < P ? j : j - P;
+            s0 += r0[jj];
+            s1 += r1[jj];
+            s2 += r2[jj];
+            s3 += r3[jj];
+            c0[j + 1] = s0;
+            c1[j + 1] = s1;
+            cc2[j + 1] = s2;
+            c3[j + 1] = s3;
+        }
+    }
+    for (; k < K; k++) {
         const double *r = q + (size_t)k * P;
-        double *c = c2 + (size_t)k * (2 * P + 1);
+        double *c = c2 + (size_t)k * P2;
         double s = 0.0;
         c[0] = 0.0;
-        for (int j = 0; j < P; j++) {
-            s += r[j];
+        for (int j = 0; j < 2 * P; j++) {
+            s += r[j < P ? j : j - P];
             c[j + 1] = s;
         }
-        for (int j = 0; j < P; j++) {
-            s += r[j];
-            c[P + j + 1] = s;
-        }
     }
 }
 
-static int rp_floordiv(int a, int b) {
-    int q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
-/* Radon statistic: max over the G^2 grid lines of the mean band mass. shift: per-row circular
- * shifts (NULL: none). bt [K][K-1][G], acc [G] scratch. best_s, best_e may be NULL. */
-static double rp_radon(const double *c2, int K, int P, int G, const int *lo, const int *w,
-                       const int *shift, double *bt, double *acc, int *best_s, int *best_e) {
-    const int K1 = K - 1, F = (G - 1) * K1 + 1, P2 = 2 * P + 1;
+/* Band masses of the K rows at the F fine points: M[k][i] = C2[a + w[i]] - C2[a] with
+ * a = lo[i] + P - shift[k] (shift NULL: no shift). */
+static void rp_bands(const double *c2, int K, int P, int F, const int *lo, const int *w,
+                     const int *shift, double *M) {
+    const size_t P2 = (size_t)(2 * P + 1);
     for (int k = 0; k < K; k++) {
-        const double *c = c2 + (size_t)k * P2;
-        const int off = P - (shift ? shift[k] : 0);
-        double *b = bt + (size_t)k * K1 * G;
-        for (int r = 0; r < K1; r++) {
-            double *br = b + (size_t)r * G;
-            for (int q = 0; q < G; q++) {
-                const int i = q * K1 + r;
-                if (i >= F) {
-                    br[q] = 0.0;
-                    continue;
-                }
-                const int a = lo[i] + off;
-                br[q] = c[a + w[i]] - c[a];
-            }
+        const double *c = c2 + (size_t)k * P2 + P - (shift ? shift[k] : 0);
+        double *m = M + (size_t)k * F;
+        for (int i = 0; i < F; i++) {
+            const double *ci = c + lo[i];
+            m[i] = ci[w[i]] - ci[0];
         }
     }
+}
+
+/* Line sums: acc[s G + e] = sum over k = 0..K-1, in order, of M[k][s (K - 1) + (e - s) k], the
+ * band mass at time bin k of the line from grid point s to grid point e. The loop over k is the
+ * outer one (the per-line sums still run in k order); the inner loop over e reads row k with
+ * stride k. */
+static void rp_lines(const double *M, int K, int G, int F, double *acc) {
+    const int K1 = K - 1, GG = G * G;
+#pragma omp simd
+    for (int l = 0; l < GG; l++)
+        acc[l] = 0.0;
+    for (int k = 0; k < K; k++) {
+        const double *m = M + (size_t)k * F;
+        for (int s = 0; s < G; s++) {
+            const double *ms = m + (size_t)s * (K1 - k);
+            double *a = acc + (size_t)s * G;
+#pragma omp simd
+            for (int e = 0; e < G; e++)
+                a[e] += ms[(size_t)e * k];
+        }
+    }
+}
+
+/* Radon statistic: max over the G^2 grid lines of the mean band mass, from the band masses M
+ * (rp_bands) and the line-sum scratch acc [G^2]. best_s, best_e (may be NULL): the first
+ * maximum scanning e - s ascending, then s ascending. */
+static double rp_radon(const double *M, int K, int G, int F, double *acc, int *best_s,
+                       int *best_e) {
+    rp_lines(M, K, G, F, acc);
     double best = -INFINITY;
+    if (!best_s && !best_e) {
+        /* the value only: line sums are finite, so the order of the max does not matter */
+#pragma omp simd reduction(max : best)
+        for (int l = 0; l < G * G; l++)
+            best = acc[l] > best ? acc[l] : best;
+        return best / (double)K;
+    }
     int bs = 0, be = 0;
     for (int dd = -(G - 1); dd <= G - 1; dd++) {
         const int s0 = dd < 0 ? -dd : 0, s1 = dd > 0 ? G - dd : G;
-        for (int s = s0; s < s1; s++)
-            acc[s] = 0.0;
-        for (int k = 0; k < K; k++) {
-            const int dk = dd * k;
-            const int qd = rp_floordiv(dk, K1);
-            const int rr = dk - qd * K1;
-            const double *src = bt + ((size_t)k * K1 + rr) * G + qd;
-#pragma omp simd
-            for (int s = s0; s < s1; s++)
-                acc[s] += src[s];
-        }
         for (int s = s0; s < s1; s++) {
-            if (acc[s] > best) {
-                best = acc[s];
+            const double v = acc[(size_t)s * G + s + dd];
+            if (v > best) {
+                best = v;
                 bs = s;
                 be = s + dd;
             }
@@ -639,8 +667,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     RP_ALLOC(w.c2b, (size_t)K * (2 * PM + 1));
     RP_ALLOC(w.lo, FM);
     RP_ALLOC(w.w, FM);
-    RP_ALLOC(w.bt, (size_t)K * (K - 1) * GM);
-    RP_ALLOC(w.acc, GM);
+    RP_ALLOC(w.bm, (size_t)K * FM);
+    RP_ALLOC(w.acc, (size_t)GM * GM);
     RP_ALLOC(w.tc, K);
     RP_ALLOC(w.shift, K);
     RP_ALLOC(w.undo, A);
@@ -666,8 +694,10 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         rp_restrict(w.ll, K, w.TB, t * B, pt, w.q);
         rp_prefix2(w.q, K, pt->P, w.c2);
         const int G = rp_geom(pt->x, pt->P, K, p->band_m, w.lo, w.w, 0);
+        const int F = (G - 1) * (K - 1) + 1;
         int s_, e_;
-        const double sc = rp_radon(w.c2, K, pt->P, G, w.lo, w.w, NULL, w.bt, w.acc, &s_, &e_);
+        rp_bands(w.c2, K, pt->P, F, w.lo, w.w, NULL, w.bm);
+        const double sc = rp_radon(w.bm, K, G, F, w.acc, &s_, &e_);
         if (sc > best_score) {
             best_score = sc;
             best_path = pth;
@@ -690,6 +720,7 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     const int P = pt->P;
     const double *Q = w.qb, *C2 = w.c2b;
     const int G = rp_geom(pt->x, P, K, p->band_m, w.lo, w.w, 0);
+    const int F = (G - 1) * (K - 1) + 1;
     r->radon_score = best_score;
     r->wcorr = rp_wcorr(Q, C2, K, P, pt->xc, pt->xc2, w.tc, NULL);
     /* reported line */
@@ -718,7 +749,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         rp_uniforms(c->stream, e, 0, n, K, w.uu);
         for (int k = 0; k < K; k++)
             w.shift[k] = rp_uint(w.uu[k], P);
-        const double rs = rp_radon(C2, K, P, G, w.lo, w.w, w.shift, w.bt, w.acc, NULL, NULL);
+        rp_bands(C2, K, P, F, w.lo, w.w, w.shift, w.bm);
+        const double rs = rp_radon(w.bm, K, G, F, w.acc, NULL, NULL);
         const double wc = rp_wcorr(Q, C2, K, P, pt->xc, pt->xc2, w.tc, w.shift);
         ge_rc += rs >= rad0;
         ge_wc += fabs(wc) >= aw0;
@@ -752,7 +784,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
             am_decode_softmax(row, pt->valid, P);
         }
         rp_prefix2(w.q, K, P, w.c2);
-        const double rs = rp_radon(w.c2, K, P, G, w.lo, w.w, NULL, w.bt, w.acc, NULL, NULL);
+        rp_bands(w.c2, K, P, F, w.lo, w.w, NULL, w.bm);
+        const double rs = rp_radon(w.bm, K, G, F, w.acc, NULL, NULL);
         const double wc = rp_wcorr(w.q, w.c2, K, P, pt->xc, pt->xc2, w.tc, NULL);
         ge_rl += rs >= rad0;
         ge_wl += fabs(wc) >= aw0;

@@ -230,12 +230,12 @@ static am_status write_dset(am_session *s, const char *path, hid_t ftype, hid_t 
                             const void *data, int rank, const size_t *dims, am_error *err) {
     am_status st = usable(s, err);
     if (st != AM_OK) return st;
-    if (rank < 0 || rank > 2 || (rank > 0 && !dims))
+    if (rank < 0 || rank > 3 || (rank > 0 && !dims))
         return am_error_set(
             err, AM_EINVAL,
-            "session file '%s': dataset '%s' has rank %d; use 0, 1 or 2 (with dims)", s->path,
+            "session file '%s': dataset '%s' has rank %d; use 0, 1, 2 or 3 (with dims)", s->path,
             path ? path : "(null)", rank);
-    hsize_t hd[2] = {1, 1};
+    hsize_t hd[3] = {1, 1, 1};
     hsize_t n = 1;
     for (int i = 0; i < rank; i++) {
         hd[i] = (hsize_t)dims[i];
@@ -258,15 +258,14 @@ static am_status write_dset(am_session *s, const char *path, hid_t ftype, hid_t 
         goto done;
     }
     if (rank > 0 && n > BIG_ELEMS) {
-        hsize_t per = CHUNK_BYTES / elem, chunk[2];
+        hsize_t per = CHUNK_BYTES / elem, chunk[3];
         if (per < 1) per = 1;
-        if (rank == 1) {
-            chunk[0] = hd[0] < per ? hd[0] : per;
-        } else {
-            chunk[1] = hd[1] < per ? hd[1] : per;
-            hsize_t rows = per / chunk[1];
-            if (rows < 1) rows = 1;
-            chunk[0] = hd[0] < rows ? hd[0] : rows;
+        /* fill the chunk from the last dimension backwards */
+        for (int i = rank - 1; i >= 0; i--) {
+            chunk[i] = hd[i] < per ? hd[i] : per;
+            if (chunk[i] < 1) chunk[i] = 1;
+            per /= chunk[i];
+            if (per < 1) per = 1;
         }
         if (dcpl_compress(dcpl, rank, chunk, s->deflate) < 0) {
             st = io_fail(s, err, "cannot set up compression for dataset '%s'", path);

@@ -124,14 +124,18 @@ class Nwb(unittest.TestCase):
         has = np.array(c["has_field"], bool)
         centre = np.array([np.nan if x is None else x for x in c["centre_lin"]])
         pref = np.array(c["pref_dir"])
-        rate = self.f["fields/rate"][()]
-        self.assertEqual(rate.shape[:2], (2, len(has)))
         u = np.flatnonzero(has)
         pb = self.f["fields/peak_bin"][()][pref[u], u]
         err = np.abs(self.f["fields/bin_lin"][()][pb] - centre[u])
         # 5 cm: the science check asks 3 cm of the session-file path; this one is only about the
         # NWB reading (a missed cm-to-m conversion would give errors of metres)
         self.assertLess(np.median(err), 0.05)
+
+    def test_fields_layout(self):
+        """/fields/rate is (D, U, B) as docs/analysis-format.md says: 2 directions on a track."""
+        rate = self.f["fields/rate"]
+        nb = len(self.f["fields/bin_lin"])
+        self.assertEqual(rate.shape, (2, len(self.truth["cells"]["has_field"]), nb))
 
     def test_events_given(self):
         """The given ripples are the candidates (source 2), one per interval."""

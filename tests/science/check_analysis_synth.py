@@ -11,7 +11,8 @@ Checks (tolerances explained where they are made):
 - stationary events are not reported as moving replays;
 - null events (no order) are significant no more often than alpha allows;
 - the ripple spectrum peaks at the embedded 180 Hz.
-Usage: check_analysis_synth.py SCIENCE_DIR   (env AMMON: the ammon binary)
+Usage: check_analysis_synth.py SCIENCE_DIR [SEED]   (env AMMON: the ammon binary; SEED default 7,
+other seeds for multi-seed studies)
 """
 import json
 import os
@@ -28,7 +29,7 @@ from am_read import finish, report
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "synth"))
 import make_synthetic  # noqa: E402
 
-SEED = 7
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 sci = sys.argv[1]
 os.makedirs(sci, exist_ok=True)
 session = os.path.join(sci, "synth.h5")
@@ -122,19 +123,21 @@ strong = (kind == "replay") & (n_active_true >= 8) & (true_speed <= 12.0)
 clear = strong & sig
 n_clear = int(clear.sum())
 # Sensitivity: the speed/direction/template checks below are only as strong as the set they run on,
-# so most strong replays must be significant (an independent numpy decoder with 100 shuffles finds
-# 85-90 % of them); at least 15 clear events for the fractions below to mean something.
+# so most strong replays must be significant (the analysis finds 90-100 % of them over seeds 1-8);
+# 80 % and at least 15 clear events for the fractions below to mean something.
 results.append(report("synth: strong replays significant", strong.any() and
-                      clear.sum() / strong.sum() >= 0.6 and n_clear >= 15,
-                      f"{n_clear}/{strong.sum()} strong replays significant (need >= 60 % and "
+                      clear.sum() / strong.sum() >= 0.8 and n_clear >= 15,
+                      f"{n_clear}/{strong.sum()} strong replays significant (need >= 80 % and "
                       f">= 15); all replays: {sig[kind == 'replay'].sum()}/{(kind == 'replay').sum()}"))
 
 if n_clear:
     rel = np.abs(speed[clear] - true_speed[clear]) / true_speed[clear]
     medrel = float(np.median(rel))
     within = float(np.mean(rel < 0.15))
-    # 10 % median / 80 % within 15 %: the line fit on 3-10 time bins of a bump 8 cm wide; the
-    # independent decoder gets a median of ~6 % and ~90 % within 15 %.
+    # 10 % median / 80 % within 15 % (the issue's numbers): a line fit to 4-20 time bins of a bump
+    # 8 cm wide sampled by 8-30 cells. Over seeds 1-8 the analysis gives medians of 5-7 % and 78-93 %
+    # within 15 % (a numpy decoder with true bounds: 6-9 %, 73-90 %); the tail is mostly
+    # sparse events (8-10 cells over a metre or more) and leans to underestimates.
     results.append(report("synth: replay speed", medrel < 0.10 and within >= 0.8,
                           f"median relative error {medrel * 100:.1f} % (need < 10 %), "
                           f"{within * 100:.0f} % within 15 % (need >= 80 %) over {n_clear} clear "
@@ -148,8 +151,10 @@ if n_clear:
     results.append(report("synth: replay template", tok >= 0.95,
                           f"{tok * 100:.0f} % of {n_clear} clear events (need >= 95 %)"))
 
-# stationary bumps: either not significant or a slow line. With 3-10 bins a flat blob constrains
-# the slope only to about (band + bump width) / duration, so allow 10 % of them a faster line.
+# stationary bumps: either not significant or a slow line. A flat blob beats both shuffles
+# (p ~ 0.001), and a line tilted within the Radon band scores about as well as a flat one, so the
+# slope is constrained only to about (band + bump width) / duration; allow 10 % (2 of 24) a
+# faster significant line. Over seeds 1-8 the analysis calls 0-3 of 24 of them replays.
 st = kind == "stationary"
 st_ok = ~sig[st] | (speed[st] < 1.0)
 n_st_sig = int(sig[st].sum())

@@ -21,7 +21,7 @@ Content
   replay      a bump moving at a constant speed (2-15 m/s) from start_pos to end_pos, forward or
               reverse along template 0 or 1 (the cells preferring that running direction). A cell
               of the template fires as the bump passes its field: rate A exp(-(p(t)-c)^2 / 2 s^2),
-              A chosen so that a cell whose field lies on the path fires 2-4 spikes on average; a
+              A chosen so that a cell whose field lies on the path fires 3-6 spikes on average; a
               random subset participates so that 5-30 cells are active.
   stationary  a bump held at one position for the whole event (cells of one template near it).
   null        the spike counts of a replay-like event, but from randomly chosen field cells at
@@ -153,7 +153,7 @@ def generate(seed, cells=200, events=120, laps=20, lfp=True, field_fraction=0.8)
             increasing = (template == 0) == forward
             p0, p1 = (lo, lo + L) if increasing else (lo + L, lo)
             sel = np.flatnonzero(pref == template)
-            lam = rng.uniform(2.0, 4.0, len(sel)) * peak[sel] / 15.0  # spikes if on the path
+            lam = rng.uniform(3.0, 6.0, len(sel)) * peak[sel] / 15.0  # spikes if on the path
             amp = lam * v / (SIGMA_M * np.sqrt(2 * np.pi))           # Hz at the bump
             m = amp * _gauss_mass(centre[sel], lo, lo + L, SIGMA_M) / v
             target = rng.uniform(*TARGET_ACTIVE)

@@ -57,10 +57,10 @@ static int read_all(hid_t f, const char *path, hid_t mtype, void *out, size_t ca
     if (d < 0) return -1;
     hid_t sp = H5Dget_space(d);
     int rank = H5Sget_simple_extent_ndims(sp);
-    hsize_t dd[2] = {1, 1};
-    if (rank > 0) H5Sget_simple_extent_dims(sp, dd, NULL);
+    hsize_t dd[3] = {1, 1, 1};
+    if (rank > 0 && rank <= 3) H5Sget_simple_extent_dims(sp, dd, NULL);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
-    if (dims) memcpy(dims, dd, sizeof dd);
+    if (dims) memcpy(dims, dd, 2 * sizeof dd[0]);
     int ok = n >= 0 && (size_t)n <= cap;
     if (ok && n > 0) ok = H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
     H5Sclose(sp);
@@ -203,13 +203,35 @@ static void test_datasets(void) {
     CHECK_STR_CONTAINS(err.msg, "not a group");
     CHECK(am_session_write_f64(s, "relative", &sc, 0, NULL, &err) == AM_EINVAL);
     CHECK(am_session_write_f64(s, "/x/", &sc, 0, NULL, &err) == AM_EINVAL);
-    CHECK(am_session_write_f64(s, "/r3", v1, 3, &d1, &err) == AM_EINVAL);
+    size_t r4dims[4] = {1, 1, 1, 5};
+    CHECK(am_session_write_f64(s, "/r4", v1, 4, r4dims, &err) == AM_EINVAL);
+    double cube[2][3][4];
+    for (int i = 0; i < 24; i++)
+        (&cube[0][0][0])[i] = i * 0.5;
+    size_t cube_dims[3] = {2, 3, 4};
+    CHECK(am_session_write_f64(s, "/cube", &cube[0][0][0], 3, cube_dims, &err) == AM_OK);
     CHECK(am_session_attr_str(s, "/nope/deeper", "k", "v", &err) == AM_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "/nope/deeper");
     CHECK_STR_CONTAINS(err.msg, "ds.h5");
     CHECK(am_session_commit(s, &err) == AM_OK);
 
     hid_t f = open_ro(p);
+    {
+        hid_t d = H5Dopen2(f, "/cube", H5P_DEFAULT);
+        CHECK(d >= 0);
+        if (d >= 0) {
+            hid_t sp = H5Dget_space(d);
+            hsize_t dd[3] = {0, 0, 0};
+            CHECK(H5Sget_simple_extent_ndims(sp) == 3);
+            H5Sget_simple_extent_dims(sp, dd, NULL);
+            CHECK(dd[0] == 2 && dd[1] == 3 && dd[2] == 4);
+            double back[24];
+            CHECK(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
+            CHECK(back[23] == 11.5 && back[5] == 2.5);
+            H5Sclose(sp);
+            H5Dclose(d);
+        }
+    }
     CHECK(f >= 0);
     if (f < 0) {
         free(big);
