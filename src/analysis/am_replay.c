@@ -40,6 +40,8 @@ typedef struct rp_tp {
     double *ts;           /* [P] tau * sum f */
     unsigned char *valid; /* [P] */
     double *pxu;          /* [n_used] coordinate of the map peak on the path, NaN if off it */
+    int *lev;             /* [n_used] rank of pxu among the path's distinct coordinates, -1 if NaN */
+    int nlev;             /* number of distinct coordinates */
     double *xc, *xc2;     /* [P] centred coordinate and its square */
 } rp_tp;
 
@@ -59,6 +61,7 @@ static void rp_tp_free(rp_tp *t) {
     free(t->ts);
     free(t->valid);
     free(t->pxu);
+    free(t->lev);
     free(t->xc);
     free(t->xc2);
 }
@@ -77,12 +80,19 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
     o->ts = malloc(sizeof(double) * (size_t)P);
     o->valid = malloc((size_t)P);
     o->pxu = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
+    o->lev = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
     o->xc = malloc(sizeof(double) * (size_t)P);
     o->xc2 = malloc(sizeof(double) * (size_t)P);
-    int *first = malloc(sizeof(int) * (size_t)B);
-    if (!o->lp || !o->ts || !o->valid || !o->pxu || !o->xc || !o->xc2 || !first) {
+    int *first = malloc(sizeof(int) * (size_t)B), *elev = malloc(sizeof(int) * (size_t)P);
+    if (!o->lp || !o->ts || !o->valid || !o->pxu || !o->lev || !o->xc || !o->xc2 || !first ||
+        !elev) {
         free(first);
+        free(elev);
         return -1;
+    }
+    for (int j = 0; j < P; j++) { /* coordinates are non-decreasing: count the distinct ones */
+        if (j == 0 || o->x[j] != o->x[j - 1]) o->nlev++;
+        elev[j] = o->nlev - 1;
     }
     for (int x = 0; x < B; x++)
         first[x] = -1;
@@ -102,8 +112,10 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
             o->lp[(size_t)a * P + j] = lf[o->bins[j]];
         const int pb = d->peak_bin[(size_t)t * N + a];
         o->pxu[a] = (pb >= 0 && first[pb] >= 0) ? o->x[first[pb]] : NAN;
+        o->lev[a] = (pb >= 0 && first[pb] >= 0) ? elev[first[pb]] : -1;
     }
     free(first);
+    free(elev);
     return 0;
 }
 
@@ -111,12 +123,13 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
 
 typedef struct rp_work {
     int K, A, PM, TB, GM;
-    int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *arr, *undo, *ridx, *torder, *shift, *lo, *w;
+    int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *zoff, *clev, *lcnt, *arr, *undo, *ridx, *torder, *shift, *lo,
+        *w;
     double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs;
 } rp_work;
 
 static void rp_work_free(rp_work *w) {
-    void *ps[] = {w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
+    void *ps[] = {w->zoff, w->clev, w->lcnt, w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
                   w->ridx,  w->torder, w->uu,     w->undo,   w->shift, w->lo,     w->w,
                   w->times, w->tm,     w->cnt,    w->rows_n, w->ll,    w->post,   w->q,
                   w->c2,    w->qb,     w->c2b,    w->bm,     w->acc,   w->tc,     w->xs};
@@ -325,43 +338,9 @@ static void rp_ranks2(const double *v, int n, int *idx, double *r) {
     }
 }
 
-/* Spearman correlation of (t[m], x[m]) over m with finite x; NaN if fewer than 3. Scratch: tt, xx,
- * rt, rx [A] doubles, idx [A] ints. */
-static double rp_spearman(const double *t, const double *x, int A, double *tt, double *xx,
-                          double *rt, double *rx, int *idx, const int *torder) {
-    int n = 0;
-    for (int m = 0; m < A; m++) {
-        if (isnan(x[m])) continue;
-        tt[n] = t[m];
-        xx[n] = x[m];
-        n++;
-    }
-    if (n < 3) return NAN;
-    if (torder) {
-        /* time ranks from the event's time order (a stable sort of t): walk it, keep the
-         * included cells (compact index in tt via idx), group equal times */
-        int c = 0;
-        for (int m = 0, q = 0; m < A; m++) {
-            idx[m] = isnan(x[m]) ? -1 : q;
-            q += !isnan(x[m]);
-        }
-        int *ord = idx + A;
-        for (int i = 0; i < A; i++) {
-            const int m = torder[i];
-            if (idx[m] >= 0) ord[c++] = idx[m];
-        }
-        for (int i = 0; i < n;) {
-            int j = i;
-            while (j + 1 < n && tt[ord[j + 1]] == tt[ord[i]])
-                j++;
-            for (int m = i; m <= j; m++)
-                rt[ord[m]] = (double)(i + j + 2);
-            i = j + 1;
-        }
-    } else {
-        rp_ranks2(tt, n, idx, rt);
-    }
-    rp_ranks2(xx, n, idx, rx);
+/* Pearson correlation of the doubled ranks rt, rx [n] (the Spearman correlation). The ranks are
+ * integers, so every sum below is exact. */
+static double rp_rank_corr(const double *rt, const double *rx, int n) {
     double Sx = 0.0, Sy = 0.0, Sxx = 0.0, Syy = 0.0, Sxy = 0.0;
     for (int i = 0; i < n; i++) {
         Sx += rt[i];
@@ -374,6 +353,66 @@ static double rp_spearman(const double *t, const double *x, int A, double *tt, d
     const double den = (nn * Sxx - Sx * Sx) * (nn * Syy - Sy * Sy);
     if (!(den > 0.0)) return 0.0;
     return (nn * Sxy - Sx * Sy) / sqrt(den);
+}
+
+/* Spearman correlation of (t[m], x[m]) over m with finite x; NaN if fewer than 3. Scratch: tt, xx,
+ * rt, rx [A] doubles, idx [A] ints. */
+static double rp_spearman(const double *t, const double *x, int A, double *tt, double *xx,
+                          double *rt, double *rx, int *idx) {
+    int n = 0;
+    for (int m = 0; m < A; m++) {
+        if (isnan(x[m])) continue;
+        tt[n] = t[m];
+        xx[n] = x[m];
+        n++;
+    }
+    if (n < 3) return NAN;
+    rp_ranks2(tt, n, idx, rt);
+    rp_ranks2(xx, n, idx, rx);
+    return rp_rank_corr(rt, rx, n);
+}
+
+/* The same for a cell shuffle, without sorting: cell m < A has median time t[m] (torder: the
+ * event's stable time order) and the coordinate level lev[m] (rank among the path's distinct
+ * coordinates; -1: off the path, left out). Time ranks walk torder; coordinate ranks count cells
+ * per level: a level holding c cells above b cells at lower levels has the doubled average rank
+ * 2 b + c + 1, as rp_ranks2 gives. Scratch: cnt [nlev] (zero on entry and on return), idx [2A],
+ * rt, rx [A]. */
+static double rp_spearman_lev(const double *t, const int *lev, int A, const int *torder, int nlev,
+                              int *cnt, int *idx, double *rt, double *rx) {
+    int n = 0;
+    for (int m = 0; m < A; m++) {
+        idx[m] = lev[m] >= 0 ? n : -1; /* compact index of the included cells */
+        if (lev[m] >= 0) {
+            cnt[lev[m]]++;
+            n++;
+        }
+    }
+    if (n >= 3) {
+        for (int l = 0, below = 0; l < nlev; l++) {
+            const int c = cnt[l];
+            cnt[l] = 2 * below + c + 1;
+            below += c;
+        }
+        for (int m = 0; m < A; m++)
+            if (idx[m] >= 0) rx[idx[m]] = (double)cnt[lev[m]];
+        int *ord = idx + A, c = 0;
+        for (int i = 0; i < A; i++) {
+            const int m = torder[i];
+            if (idx[m] >= 0) ord[c++] = m;
+        }
+        for (int i = 0; i < n;) { /* groups of equal times */
+            int j = i;
+            while (j + 1 < n && t[ord[j + 1]] == t[ord[i]])
+                j++;
+            for (int q = i; q <= j; q++)
+                rt[idx[ord[q]]] = (double)(i + j + 2);
+            i = j + 1;
+        }
+    }
+    for (int l = 0; l < nlev; l++)
+        cnt[l] = 0;
+    return n >= 3 ? rp_rank_corr(rt, rx, n) : NAN;
 }
 
 /* Uniforms 0..count-1 of shuffle n of kind c of event e (pairs from one Philox block each). */
@@ -402,6 +441,43 @@ static void rp_restrict(const double *ll, int K, int TB, int toff, const rp_tp *
             r[j] = l[pt->bins[j]];
         am_decode_softmax(r, pt->valid, pt->P);
     }
+}
+
+/* Path log-likelihood of one time bin of a cell shuffle: row[j] = (sum over z < nz, in order, of
+ * cn[z] lp[off[z] + j]) - ts[j], j < P (acc = 0; acc += n lp, one spike after the other, then
+ * minus ts, as am_decoder_loglik). Blocks of RP_JB entries stay in registers while the spikes
+ * stream past: the same additions in the same order, with one load per product. */
+enum { RP_JB = 16 };
+static void rp_row_loglik(const double *lp, int P, const int *off, const double *cn, int nz,
+                          const double *ts, double *row) {
+    int j0 = 0;
+    for (; j0 + RP_JB <= P; j0 += RP_JB) {
+        double a[RP_JB];
+#pragma omp simd
+        for (int i = 0; i < RP_JB; i++)
+            a[i] = 0.0;
+        for (int z = 0; z < nz; z++) {
+            const double n = cn[z];
+            const double *l = lp + off[z] + j0;
+#pragma omp simd
+            for (int i = 0; i < RP_JB; i++)
+                a[i] += n * l[i];
+        }
+#pragma omp simd
+        for (int i = 0; i < RP_JB; i++)
+            row[j0 + i] = a[i] - ts[j0 + i];
+    }
+    if (j0 == P) return;
+    for (int j = j0; j < P; j++)
+        row[j] = 0.0;
+    for (int z = 0; z < nz; z++) {
+        const double n = cn[z];
+        const double *l = lp + off[z];
+        for (int j = j0; j < P; j++)
+            row[j] += n * l[j];
+    }
+    for (int j = j0; j < P; j++)
+        row[j] = row[j] - ts[j];
 }
 
 /* Refined line: 3 rounds of weighted least squares within band of the current line y = c + v tc. */
@@ -595,6 +671,7 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     RP_ALLOC(w.nnz, K + 1);
     RP_ALLOC(w.rows_u, (size_t)K * A);
     RP_ALLOC(w.rows_n, (size_t)K * A);
+    RP_ALLOC(w.zoff, (size_t)K * A);
     w.nnz[0] = 0;
     for (int k = 0; k < K; k++) {
         int z = w.nnz[k];
@@ -674,6 +751,9 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     RP_ALLOC(w.undo, A);
     RP_ALLOC(w.ridx, 2 * A);
     RP_ALLOC(w.torder, A);
+    RP_ALLOC(w.clev, A);
+    w.lcnt = calloc((size_t)PM, sizeof(int));
+    if (!w.lcnt) goto nomem;
     for (int m = 0; m < A; m++) { /* stable insertion sort of the median times */
         int j = m;
         while (j > 0 && w.tm[w.torder[j - 1]] > w.tm[m]) {
@@ -740,7 +820,7 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     double *tt = w.xs, *xx = w.xs + A, *rt = w.xs + 2 * A, *rx = w.xs + 3 * A, *px = w.xs + 4 * A;
     for (int m = 0; m < A; m++)
         px[m] = pt->pxu[w.active[m]];
-    r->rank_r = rp_spearman(w.tm, px, A, tt, xx, rt, rx, w.ridx, NULL);
+    r->rank_r = rp_spearman(w.tm, px, A, tt, xx, rt, rx, w.ridx);
     /* shuffles */
     const int NS = p->n_shuffles;
     int ge_rc = 0, ge_wc = 0, ge_rl = 0, ge_wl = 0, ge_rk = 0;
@@ -766,21 +846,13 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
             w.arr[j] = tmp;
             w.undo[m] = j;
         }
-        /* re-decode on the path */
+        /* re-decode on the path: the rows' spikes point at their (permuted) maps */
+        for (int z = 0; z < w.nnz[K]; z++)
+            w.zoff[z] = w.arr[w.rows_u[z]] * P;
         for (int k = 0; k < K; k++) {
             double *row = w.q + (size_t)k * P;
-            for (int j = 0; j < P; j++)
-                row[j] = 0.0;
-            for (int z = w.nnz[k]; z < w.nnz[k + 1]; z++) {
-                const double cn = w.rows_n[z];
-                const double *lp = pt->lp + (size_t)w.arr[w.rows_u[z]] * P;
-#pragma omp simd
-                for (int j = 0; j < P; j++)
-                    row[j] += cn * lp[j];
-            }
-#pragma omp simd
-            for (int j = 0; j < P; j++)
-                row[j] = row[j] - pt->ts[j];
+            const int z0 = w.nnz[k];
+            rp_row_loglik(pt->lp, P, w.zoff + z0, w.rows_n + z0, w.nnz[k + 1] - z0, pt->ts, row);
             am_decode_softmax(row, pt->valid, P);
         }
         rp_prefix2(w.q, K, P, w.c2);
@@ -790,8 +862,9 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         ge_rl += rs >= rad0;
         ge_wl += fabs(wc) >= aw0;
         for (int m = 0; m < A; m++)
-            px[m] = pt->pxu[w.arr[m]];
-        const double rk = rp_spearman(w.tm, px, A, tt, xx, rt, rx, w.ridx, w.torder);
+            w.clev[m] = pt->lev[w.arr[m]];
+        const double rk =
+            rp_spearman_lev(w.tm, w.clev, A, w.torder, pt->nlev, w.lcnt, w.ridx, rt, rx);
         ge_rk += fabs(isnan(rk) ? 0.0 : rk) >= ar0;
         for (int m = A - 1; m >= 0; m--) {
             const int j = w.undo[m];
