@@ -45,6 +45,9 @@ typedef struct rp_tp {
     double *xc, *xc2;     /* [P] centred coordinate and its square */
 } rp_tp;
 
+/* Largest table of column-cycle band masses (doubles, per event and thread): 16 MiB. */
+#define RP_COLTAB_MAX ((size_t)1 << 21)
+
 typedef struct rp_ctx {
     const am_templates *tp;
     const am_replay_params *p;
@@ -124,12 +127,13 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
 typedef struct rp_work {
     int K, A, PM, TB, GM;
     int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *zoff, *clev, *lcnt, *arr, *undo, *ridx, *torder, *shift, *lo,
-        *w;
-    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs;
+        *w, *ia, *ib, *pos, *roff;
+    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs, *m12, *mt, *cbm;
+    const double **rows;
 } rp_work;
 
 static void rp_work_free(rp_work *w) {
-    void *ps[] = {w->zoff, w->clev, w->lcnt, w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
+    void *ps[] = {w->m12, w->mt, w->cbm, (void *)w->rows, w->ia, w->ib, w->pos, w->roff, w->zoff, w->clev, w->lcnt, w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
                   w->ridx,  w->torder, w->uu,     w->undo,   w->shift, w->lo,     w->w,
                   w->times, w->tm,     w->cnt,    w->rows_n, w->ll,    w->post,   w->q,
                   w->c2,    w->qb,     w->c2b,    w->bm,     w->acc,   w->tc,     w->xs};
@@ -219,56 +223,120 @@ static void rp_prefix2(const double *q, int K, int P, double *c2) {
     }
 }
 
-/* Band masses of the K rows at the F fine points: M[k][i] = C2[a + w[i]] - C2[a] with
- * a = lo[i] + P - shift[k] (shift NULL: no shift). */
-static void rp_bands(const double *c2, int K, int P, int F, const int *lo, const int *w,
-                     const int *shift, double *M) {
-    const size_t P2 = (size_t)(2 * P + 1);
-    for (int k = 0; k < K; k++) {
-        const double *c = c2 + (size_t)k * P2 + P - (shift ? shift[k] : 0);
-        double *m = M + (size_t)k * F;
+/* Radon line geometry of one path for the event's K time bins: G grid points, F fine points with
+ * their bands [lo[i], lo[i] + w[i]) (rp_geom), and the layout of the band-mass table (below). */
+typedef struct rp_lgeom {
+    int K, G, F;
+    const int *lo, *w;
+    int *ia, *ib; /* [K][F] band [ia, ib) of the fine point at each position of the table */
+    int *pos;  /* [K][G] position of the line from grid point s at time bin k >= 1, for e = 0 */
+} rp_lgeom;
+
+/* Layout of the band-mass table M [K][F]: at time bin k the line from grid point s to grid point e
+ * sits at fine point i = s (K - 1) + e k, so the lines from s visit the fine points with stride k.
+ * Row k >= 1 therefore stores its fine points grouped by residue mod k (i = q k + r at position
+ * roff[r] + q, roff[r] = number of fine points with a smaller residue), which makes the points of
+ * the lines from s consecutive: e runs over M[k][pos[k][s] + e]. Row 0 keeps the plain order (all
+ * lines from s share its point s (K - 1)). roff: scratch [K]. */
+static void rp_layout(rp_lgeom *g, int *roff) {
+    const int K = g->K, G = g->G, F = g->F, K1 = K - 1;
+    for (int i = 0; i < F; i++) {
+        g->ia[i] = g->lo[i];
+        g->ib[i] = g->lo[i] + g->w[i];
+    }
+    for (int k = 1; k < K; k++) {
+        for (int r = 0, o = 0; r < k; r++) {
+            roff[r] = o;
+            o += r < F ? (F - r + k - 1) / k : 0;
+        }
+        int *ak = g->ia + (size_t)k * F, *bk = g->ib + (size_t)k * F;
         for (int i = 0; i < F; i++) {
-            const double *ci = c + lo[i];
-            m[i] = ci[w[i]] - ci[0];
+            const int q = roff[i % k] + i / k;
+            ak[q] = g->lo[i];
+            bk[q] = g->lo[i] + g->w[i];
         }
-    }
-}
-
-/* Line sums: acc[s G + e] = sum over k = 0..K-1, in order, of M[k][s (K - 1) + (e - s) k], the
- * band mass at time bin k of the line from grid point s to grid point e. The loop over k is the
- * outer one (the per-line sums still run in k order); the inner loop over e reads row k with
- * stride k. */
-static void rp_lines(const double *M, int K, int G, int F, double *acc) {
-    const int K1 = K - 1, GG = G * G;
-#pragma omp simd
-    for (int l = 0; l < GG; l++)
-        acc[l] = 0.0;
-    for (int k = 0; k < K; k++) {
-        const double *m = M + (size_t)k * F;
         for (int s = 0; s < G; s++) {
-            const double *ms = m + (size_t)s * (K1 - k);
-            double *a = acc + (size_t)s * G;
-#pragma omp simd
-            for (int e = 0; e < G; e++)
-                a[e] += ms[(size_t)e * k];
+            const int b = s * (K1 - k);
+            g->pos[(size_t)k * G + s] = roff[b % k] + b / k;
         }
     }
 }
 
-/* Radon statistic: max over the G^2 grid lines of the mean band mass, from the band masses M
- * (rp_bands) and the line-sum scratch acc [G^2]. best_s, best_e (may be NULL): the first
- * maximum scanning e - s ascending, then s ascending. */
-static double rp_radon(const double *M, int K, int G, int F, double *acc, int *best_s,
-                       int *best_e) {
-    rp_lines(M, K, G, F, acc);
+/* Band masses of row k of the doubled prefix sums c2k [2P + 1], shifted by sh, at the F fine
+ * points, in the layout above: c2k[a + w[i]] - c2k[a], a = lo[i] + P - sh, for fine point i. */
+static void rp_band_row(const double *c2k, int P, int sh, const rp_lgeom *g, int k, double *m) {
+    const double *c = c2k + P - sh;
+    const int *ak = g->ia + (size_t)k * g->F, *bk = g->ib + (size_t)k * g->F;
+    for (int q = 0; q < g->F; q++)
+        m[q] = c[bk[q]] - c[ak[q]];
+}
+
+/* Band masses of the K rows (no shift) into M [K][F]; rows[k] = M + k F. */
+static void rp_bands(const double *c2, int P, const rp_lgeom *g, double *M, const double **rows) {
+    for (int k = 0; k < g->K; k++) {
+        rows[k] = M + (size_t)k * g->F;
+        rp_band_row(c2 + (size_t)k * (2 * P + 1), P, 0, g, k, M + (size_t)k * g->F);
+    }
+}
+
+/* Line sums of the lines from grid point s: a[e] = sum over k = 0..K-1, in order, of the band mass
+ * at time bin k of the line from s to e, e < G. Blocks of RP_EB lines stay in registers while k
+ * runs (row k >= 1 holds their band masses consecutively, see rp_layout). */
+enum { RP_EB = 8 };
+static void rp_lines_from(const double *const *M, const rp_lgeom *g, int s, double *a) {
+    const int K = g->K, G = g->G;
+    const double v0 = M[0][(size_t)s * (K - 1)]; /* time bin 0: every line from s starts there */
+    const int *pos = g->pos + s;
+    int e0 = 0;
+    for (; e0 + RP_EB <= G; e0 += RP_EB) {
+        double acc[RP_EB];
+#pragma GCC unroll 8
+        for (int i = 0; i < RP_EB; i++)
+            acc[i] = 0.0 + v0;
+        for (int k = 1; k < K; k++) {
+            const double *src = M[k] + pos[(size_t)k * G] + e0;
+#pragma GCC unroll 8
+            for (int i = 0; i < RP_EB; i++)
+                acc[i] += src[i];
+        }
+#pragma GCC unroll 8
+        for (int i = 0; i < RP_EB; i++)
+            a[e0 + i] = acc[i];
+    }
+    if (e0 == G) return;
+    for (int e = e0; e < G; e++)
+        a[e] = 0.0 + v0;
+    for (int k = 1; k < K; k++) {
+        const double *src = M[k] + pos[(size_t)k * G];
+        for (int e = e0; e < G; e++)
+            a[e] += src[e];
+    }
+}
+
+/* Radon statistic: max over the G^2 grid lines of the mean band mass, from the band masses M[k]
+ * of the K rows (rp_band_row); acc: scratch [G^2]. With best_s or best_e (may be NULL), all lines are summed and
+ * the first maximum is reported, scanning e - s ascending, then s ascending. Without them (the
+ * shuffles, which only count how often the statistic reaches the observed one) the scan stops at
+ * the first grid point s whose lines reach stop_at: the value returned is then >= stop_at (but
+ * maybe not the maximum); otherwise it is the maximum. */
+static double rp_radon(const double *const *M, const rp_lgeom *g, double *acc, double stop_at,
+                       int *best_s, int *best_e) {
+    const int G = g->G;
+    const double K = (double)g->K;
     double best = -INFINITY;
     if (!best_s && !best_e) {
-        /* the value only: line sums are finite, so the order of the max does not matter */
+        for (int s = 0; s < G; s++) {
+            rp_lines_from(M, g, s, acc);
+            /* line sums are finite, so the order of the max does not matter */
 #pragma omp simd reduction(max : best)
-        for (int l = 0; l < G * G; l++)
-            best = acc[l] > best ? acc[l] : best;
-        return best / (double)K;
+            for (int e = 0; e < G; e++)
+                best = acc[e] > best ? acc[e] : best;
+            if (best / K >= stop_at) break;
+        }
+        return best / K;
     }
+    for (int s = 0; s < G; s++)
+        rp_lines_from(M, g, s, acc + (size_t)s * G);
     int bs = 0, be = 0;
     for (int dd = -(G - 1); dd <= G - 1; dd++) {
         const int s0 = dd < 0 ? -dd : 0, s1 = dd > 0 ? G - dd : G;
@@ -283,32 +351,40 @@ static double rp_radon(const double *M, int K, int G, int F, double *acc, int *b
     }
     if (best_s) *best_s = bs;
     if (best_e) *best_e = be;
-    return best / (double)K;
+    return best / K;
 }
 
-/* Weighted correlation of tc and xc under weights q with per-row shifts (NULL: none). */
-static double rp_wcorr(const double *q, const double *c2, int K, int P, const double *xc,
-                       const double *xc2, const double *tc, const int *shift) {
+/* Weighted first and second moments of the centred coordinate in one row r [P] shifted by sh:
+ * m1 = sum_j r[j] xc[(j + sh) mod P], m2 likewise with xc2 (in j order). */
+static void rp_wmoments(const double *r, int P, const double *xc, const double *xc2, int sh,
+                        double *m1, double *m2) {
+    double s1 = 0.0, s2 = 0.0;
+    for (int j = 0; j < P - sh; j++) {
+        s1 += r[j] * xc[j + sh];
+        s2 += r[j] * xc2[j + sh];
+    }
+    for (int j = P - sh; j < P; j++) {
+        s1 += r[j] * xc[j + sh - P];
+        s2 += r[j] * xc2[j + sh - P];
+    }
+    *m1 = s1;
+    *m2 = s2;
+}
+
+/* Weighted correlation of tc and xc from the rows' masses m0[k] (= C2[k][P]) and moments
+ * m1(k), m2(k) (rp_wmoments): m1[k * stride], m2[k * stride]. */
+static double rp_wcorr_sums(const double *c2, int K, int P, const double *tc, const double *m1,
+                            const double *m2, size_t stride) {
     double W = 0.0, St = 0.0, Stt = 0.0, Sx = 0.0, Sxx = 0.0, Stx = 0.0;
     for (int k = 0; k < K; k++) {
-        const double *r = q + (size_t)k * P;
-        const int sh = shift ? shift[k] : 0;
-        double m1 = 0.0, m2 = 0.0;
         const double m0 = c2[(size_t)k * (2 * P + 1) + P];
-        for (int j = 0; j < P - sh; j++) {
-            m1 += r[j] * xc[j + sh];
-            m2 += r[j] * xc2[j + sh];
-        }
-        for (int j = P - sh; j < P; j++) {
-            m1 += r[j] * xc[j + sh - P];
-            m2 += r[j] * xc2[j + sh - P];
-        }
+        const double a1 = m1[k * stride], a2 = m2[k * stride];
         W += m0;
         St += m0 * tc[k];
         Stt += m0 * (tc[k] * tc[k]);
-        Sx += m1;
-        Sxx += m2;
-        Stx += tc[k] * m1;
+        Sx += a1;
+        Sxx += a2;
+        Stx += tc[k] * a1;
     }
     const double mt = St / W, mx = Sx / W;
     const double cov = Stx / W - mt * mx;
@@ -316,6 +392,14 @@ static double rp_wcorr(const double *q, const double *c2, int K, int P, const do
     const double vx = Sxx / W - mx * mx;
     if (!(vt > 0.0) || !(vx > 0.0)) return 0.0;
     return cov / sqrt(vt * vx);
+}
+
+/* Weighted correlation of tc and xc under the unshifted weights q [K][P]; m12: scratch [2K]. */
+static double rp_wcorr(const double *q, const double *c2, int K, int P, const double *xc,
+                       const double *xc2, const double *tc, double *m12) {
+    for (int k = 0; k < K; k++)
+        rp_wmoments(q + (size_t)k * P, P, xc, xc2, 0, m12 + k, m12 + K + k);
+    return rp_wcorr_sums(c2, K, P, tc, m12, m12 + K, 1);
 }
 
 /* Doubled average ranks (1-based ranks times 2) of v[0..n) into r; idx scratch [n]. */
@@ -459,9 +543,15 @@ static void rp_row_loglik(const double *lp, int P, const int *off, const double 
         for (int z = 0; z < nz; z++) {
             const double n = cn[z];
             const double *l = lp + off[z] + j0;
-#pragma omp simd
-            for (int i = 0; i < RP_JB; i++)
-                a[i] += n * l[i];
+            if (n == 1.0) { /* most counts: 1 * l is l */
+#pragma GCC unroll 16
+                for (int i = 0; i < RP_JB; i++)
+                    a[i] += l[i];
+            } else {
+#pragma GCC unroll 16
+                for (int i = 0; i < RP_JB; i++)
+                    a[i] += n * l[i];
+            }
         }
 #pragma omp simd
         for (int i = 0; i < RP_JB; i++)
@@ -744,6 +834,13 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     RP_ALLOC(w.c2b, (size_t)K * (2 * PM + 1));
     RP_ALLOC(w.lo, FM);
     RP_ALLOC(w.w, FM);
+    RP_ALLOC(w.ia, (size_t)K * FM);
+    RP_ALLOC(w.ib, (size_t)K * FM);
+    RP_ALLOC(w.pos, (size_t)K * GM);
+    RP_ALLOC(w.roff, K);
+    RP_ALLOC(w.m12, 2 * K);
+    w.rows = malloc(sizeof(*w.rows) * (size_t)K);
+    if (!w.rows) goto nomem;
     RP_ALLOC(w.bm, (size_t)K * FM);
     RP_ALLOC(w.acc, (size_t)GM * GM);
     RP_ALLOC(w.tc, K);
@@ -773,11 +870,13 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         if (pt->P < 1 || pt->nvalid == 0) continue;
         rp_restrict(w.ll, K, w.TB, t * B, pt, w.q);
         rp_prefix2(w.q, K, pt->P, w.c2);
-        const int G = rp_geom(pt->x, pt->P, K, p->band_m, w.lo, w.w, 0);
-        const int F = (G - 1) * (K - 1) + 1;
+        rp_lgeom lg = {K, 0, 0, w.lo, w.w, w.ia, w.ib, w.pos};
+        lg.G = rp_geom(pt->x, pt->P, K, p->band_m, w.lo, w.w, 0);
+        lg.F = (lg.G - 1) * (K - 1) + 1;
+        rp_layout(&lg, w.roff);
         int s_, e_;
-        rp_bands(w.c2, K, pt->P, F, w.lo, w.w, NULL, w.bm);
-        const double sc = rp_radon(w.bm, K, G, F, w.acc, &s_, &e_);
+        rp_bands(w.c2, pt->P, &lg, w.bm, w.rows);
+        const double sc = rp_radon(w.rows, &lg, w.acc, INFINITY, &s_, &e_);
         if (sc > best_score) {
             best_score = sc;
             best_path = pth;
@@ -799,10 +898,12 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     const rp_tp *pt = &c->tps[(size_t)t * tp->n_paths + best_path];
     const int P = pt->P;
     const double *Q = w.qb, *C2 = w.c2b;
-    const int G = rp_geom(pt->x, P, K, p->band_m, w.lo, w.w, 0);
-    const int F = (G - 1) * (K - 1) + 1;
+    rp_lgeom lg = {K, 0, 0, w.lo, w.w, w.ia, w.ib, w.pos};
+    lg.G = rp_geom(pt->x, P, K, p->band_m, w.lo, w.w, 0);
+    lg.F = (lg.G - 1) * (K - 1) + 1;
+    rp_layout(&lg, w.roff);
     r->radon_score = best_score;
-    r->wcorr = rp_wcorr(Q, C2, K, P, pt->xc, pt->xc2, w.tc, NULL);
+    r->wcorr = rp_wcorr(Q, C2, K, P, pt->xc, pt->xc2, w.tc, w.m12);
     /* reported line */
     {
         const double L = pt->x[P - 1] - pt->x[0], dg = p->band_m;
@@ -825,13 +926,40 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     const int NS = p->n_shuffles;
     int ge_rc = 0, ge_wc = 0, ge_rl = 0, ge_wl = 0, ge_rk = 0;
     const double rad0 = r->radon_score, aw0 = fabs(r->wcorr), ar0 = fabs(r->rank_r);
+    /* column cycle: a shuffle only picks, for each row, one of its P rotations, so the band masses
+     * and the moments of every (row, rotation) are tabulated once (the band masses only when the
+     * table is not much larger than the work it saves) */
+    const size_t KF = (size_t)K * (size_t)lg.F;
+    const int coltab = NS > 0 && KF * (size_t)P <= RP_COLTAB_MAX && KF * (size_t)P <= KF * (size_t)NS;
+    RP_ALLOC(w.mt, (size_t)2 * K * P);
+    if (coltab) RP_ALLOC(w.cbm, KF * (size_t)P);
+    for (int k = 0; k < K; k++)
+        for (int sh = 0; sh < P; sh++) {
+            const size_t ks = (size_t)k * P + sh;
+            rp_wmoments(Q + (size_t)k * P, P, pt->xc, pt->xc2, sh, w.mt + ks,
+                        w.mt + (size_t)K * P + ks);
+            if (coltab)
+                rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k, w.cbm + ks * lg.F);
+        }
     for (int n = 0; n < NS; n++) {
         rp_uniforms(c->stream, e, 0, n, K, w.uu);
-        for (int k = 0; k < K; k++)
-            w.shift[k] = rp_uint(w.uu[k], P);
-        rp_bands(C2, K, P, F, w.lo, w.w, w.shift, w.bm);
-        const double rs = rp_radon(w.bm, K, G, F, w.acc, NULL, NULL);
-        const double wc = rp_wcorr(Q, C2, K, P, pt->xc, pt->xc2, w.tc, w.shift);
+        for (int k = 0; k < K; k++) {
+            const int sh = rp_uint(w.uu[k], P);
+            w.shift[k] = k * P + sh; /* row k, rotation sh: index into the tables */
+            if (coltab) {
+                w.rows[k] = w.cbm + (size_t)w.shift[k] * lg.F;
+            } else {
+                w.rows[k] = w.bm + (size_t)k * lg.F;
+                rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k, w.bm + (size_t)k * lg.F);
+            }
+        }
+        const double rs = rp_radon(w.rows, &lg, w.acc, rad0, NULL, NULL);
+        /* moments of the rotated rows: entry k P + sh of the tables, i.e. shift[k] */
+        for (int k = 0; k < K; k++) {
+            w.m12[k] = w.mt[w.shift[k]];
+            w.m12[K + k] = w.mt[(size_t)K * P + w.shift[k]];
+        }
+        const double wc = rp_wcorr_sums(C2, K, P, w.tc, w.m12, w.m12 + K, 1);
         ge_rc += rs >= rad0;
         ge_wc += fabs(wc) >= aw0;
     }
@@ -856,9 +984,9 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
             am_decode_softmax(row, pt->valid, P);
         }
         rp_prefix2(w.q, K, P, w.c2);
-        rp_bands(w.c2, K, P, F, w.lo, w.w, NULL, w.bm);
-        const double rs = rp_radon(w.bm, K, G, F, w.acc, NULL, NULL);
-        const double wc = rp_wcorr(w.q, w.c2, K, P, pt->xc, pt->xc2, w.tc, NULL);
+        rp_bands(w.c2, P, &lg, w.bm, w.rows);
+        const double rs = rp_radon(w.rows, &lg, w.acc, rad0, NULL, NULL);
+        const double wc = rp_wcorr(w.q, w.c2, K, P, pt->xc, pt->xc2, w.tc, w.m12);
         ge_rl += rs >= rad0;
         ge_wl += fabs(wc) >= aw0;
         for (int m = 0; m < A; m++)

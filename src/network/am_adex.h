@@ -1,0 +1,86 @@
+/* am_adex: a population of adaptive exponential integrate-and-fire neurons (Brette & Gerstner
+ * 2005, J Neurophysiol 94:3637), stored as structure of arrays.
+ *
+ *   C dV/dt     = -g_L (V - E_L) + g_L Delta_T exp((min(V, V_peak) - V_T) / Delta_T) - w + I
+ *   tau_w dw/dt = a (V - E_L) - w
+ *   I = I_syn + I_ext (A, given by the caller for each step)
+ *   V > V_peak: spike; V <- V_reset, w <- w + b; V is held at V_reset for t_ref (w keeps
+ *   integrating, as in Brian2's "(unless refractory)").
+ *
+ * Integration: forward Euler at the caller's dt (default AM_ADEX_DT = 0.1 ms), one vectorised loop
+ * over the neurons per step (exp is am_exp, see am_vmath.h: same bits in vector and scalar code).
+ * Two first-order corrections keep spike timing from drifting by a fraction of dt per spike: the
+ * threshold crossing is located inside the step by linear interpolation, and the refractory
+ * period is counted from that point (the step that ends it integrates V over the part of the step
+ * after it). A spike is reported at the end of the step in which V crosses V_peak.
+ *
+ * Units: SI throughout (V, A, S, F, s). Defaults: docs/network.md, with sources. */
+#ifndef AM_ADEX_H
+#define AM_ADEX_H
+
+#include "am_error.h"
+
+#define AM_ADEX_DT 1e-4 /* s: default step (0.1 ms) */
+
+/* A: the total input current of a neuron is clamped to [-AM_ADEX_I_MAX, AM_ADEX_I_MAX] (1 mA,
+ * 10^6 times a physiological current), so that no input can overflow V to inf and then NaN. */
+#define AM_ADEX_I_MAX 1e-3
+
+typedef struct am_adex_params {
+    double C;       /* F, membrane capacitance (> 0) */
+    double g_L;     /* S, leak conductance (> 0) */
+    double E_L;     /* V, leak reversal (resting) potential */
+    double V_T;     /* V, threshold slope factor midpoint ("theta" in Ecker et al.) */
+    double Delta_T; /* V, slope factor (> 0) */
+    double V_peak;  /* V, spike detection threshold (> V_T) */
+    double V_reset; /* V, reset potential (< V_peak) */
+    double t_ref;   /* s, refractory period (>= 0) */
+    double a;       /* S, subthreshold adaptation */
+    double b;       /* A, spike-triggered adaptation increment */
+    double tau_w;   /* s, adaptation time constant (> 0) */
+} am_adex_params;
+
+typedef struct am_adex_pop am_adex_pop;
+
+/* Defaults for CA3 pyramidal cells and basket cells (Ecker et al. 2022, eLife 11:e71850; values
+ * from their code, KaliLab/ca3net scripts/spw_network.py). */
+am_adex_params am_adex_params_pyramidal(void);
+am_adex_params am_adex_params_basket(void);
+
+/* AM_OK when every field is finite and within the ranges stated above; else AM_EINVAL with a
+ * message naming the field. err may be NULL. */
+am_status am_adex_params_check(const am_adex_params *p, am_error *err);
+
+/* n neurons (n >= 1) with parameters *p (copied), at rest: V = E_L, w = 0, not refractory.
+ * NULL on bad arguments (AM_EINVAL) or allocation failure (AM_ENOMEM), with err set. */
+am_adex_pop *am_adex_alloc(int n, const am_adex_params *p, am_error *err);
+void am_adex_free(am_adex_pop *p); /* NULL: no-op */
+
+/* Advances every neuron by dt (s, > 0 and finite). i_syn and i_ext (A, n values each) may be
+ * NULL (zero). spikes (capacity n, may be NULL) receives the indices of the neurons that spiked
+ * in this step, in increasing order, and *n_spikes (may be NULL) their number.
+ * AM_EINVAL for p == NULL or a bad dt (state unchanged). Inputs of any size, infinities included,
+ * give finite states (the current clamp AM_ADEX_I_MAX); NaN inputs give NaN. Conductances enter
+ * through i_syn at the V of the step's start, so forward Euler is stable only while
+ * dt (g_L + g_e + g_i) / C < 2 (accurate while it is << 1). */
+am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,
+                       int *spikes, int *n_spikes);
+
+/* Conductance-based synaptic current at the present V: i_syn[k] = g_e[k] (E_e - V[k]) +
+ * g_i[k] (E_i - V[k]) (A, from S and V), for k < n. g_e or g_i may be NULL (zero). */
+void am_adex_conductance_current(const am_adex_pop *p, const double *g_e, const double *g_i,
+                                 double E_e, double E_i, double *i_syn);
+
+int am_adex_n(const am_adex_pop *p);
+const am_adex_params *am_adex_params_get(const am_adex_pop *p);
+const double *am_adex_v(const am_adex_pop *p); /* V (V), n values, valid until the next call */
+const double *am_adex_w(const am_adex_pop *p); /* w (A), n values */
+
+/* Sets neuron k's state (V in V, w in A) and ends its refractory period. AM_EINVAL for k out of
+ * range or non-finite values. */
+am_status am_adex_set_state(am_adex_pop *p, int k, double V, double w);
+
+/* Back to rest: V = E_L, w = 0, not refractory. */
+void am_adex_reset(am_adex_pop *p);
+
+#endif
