@@ -7,6 +7,15 @@
 
 #include "am_rng.h"
 
+/* The hot vector loops are also compiled for AVX2 and picked at run time where the CPU has it
+ * (GCC's function multi-versioning, ELF x86-64 only). AVX2 has no FMA and the project builds with
+ * -ffp-contract=off, so both versions give the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define AM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AM_SIMD_CLONES
+#endif
+
 am_replay_params am_replay_params_default(void) {
     am_replay_params p;
     p.bin_s = 0.02;
@@ -283,7 +292,7 @@ static void rp_bands(const double *c2, int P, const rp_lgeom *g, double *M, cons
  * at time bin k of the line from s to e, e < G. Blocks of RP_EB lines stay in registers while k
  * runs (row k >= 1 holds their band masses consecutively, see rp_layout). */
 enum { RP_EB = 8 };
-static void rp_lines_from(const double *const *M, const rp_lgeom *g, int s, double *a) {
+AM_SIMD_CLONES static void rp_lines_from(const double *const *M, const rp_lgeom *g, int s, double *a) {
     const int K = g->K, G = g->G;
     const double v0 = M[0][(size_t)s * (K - 1)]; /* time bin 0: every line from s starts there */
     const int *pos = g->pos + s;
@@ -532,7 +541,7 @@ static void rp_restrict(const double *ll, int K, int TB, int toff, const rp_tp *
  * minus ts, as am_decoder_loglik). Blocks of RP_JB entries stay in registers while the spikes
  * stream past: the same additions in the same order, with one load per product. */
 enum { RP_JB = 16 };
-static void rp_row_loglik(const double *lp, int P, const int *off, const double *cn, int nz,
+AM_SIMD_CLONES static void rp_row_loglik(const double *lp, int P, const int *off, const double *cn, int nz,
                           const double *ts, double *row) {
     int j0 = 0;
     for (; j0 + RP_JB <= P; j0 += RP_JB) {

@@ -1,3 +1,4 @@
+/* Covers am_maze.c and am_maze_parse.c (text parsing of tracks and arenas). */
 /* Unit tests of am_maze: tracks, arenas, presets, parsing, bins. */
 #include "am_maze.h"
 #include "am_test.h"
