@@ -67,20 +67,32 @@ double am_decode_expneg(double x) {
 }
 
 AM_SIMD_CLONES int am_decode_softmax(double *ll, const unsigned char *valid, int n) {
-    double m = -INFINITY;
-    int any = 0;
-    for (int j = 0; j < n; j++) {
-        if (valid && !valid[j]) continue;
-        if (!any || ll[j] > m) m = ll[j];
-        any = 1;
-    }
-    if (!any) {
+    int j0 = 0; /* first valid entry */
+    while (j0 < n && valid && !valid[j0])
+        j0++;
+    if (j0 == n) {
         for (int j = 0; j < n; j++)
             ll[j] = 0.0;
         return -1;
     }
-    /* e = expneg(ll - m) at valid entries (a vector loop over all entries), then 0 at the
-     * invalid ones, whatever their exp gave */
+    /* m = max over the valid entries: the values are not NaN, so the order of the comparisons
+     * does not matter; without a mask, four running maxima keep the pipeline busy */
+    double m = ll[j0];
+    if (valid) {
+        for (int j = j0 + 1; j < n; j++)
+            if (valid[j] && ll[j] > m) m = ll[j];
+    } else {
+        double m4[4] = {m, m, m, m};
+        int j = 0;
+        for (; j + 4 <= n; j += 4)
+            for (int i = 0; i < 4; i++)
+                m4[i] = ll[j + i] > m4[i] ? ll[j + i] : m4[i];
+        for (; j < n; j++)
+            m = ll[j] > m ? ll[j] : m;
+        for (int i = 0; i < 4; i++)
+            m = m4[i] > m ? m4[i] : m;
+    }
+    /* e = expneg(ll - m), then 0 at the invalid entries (whatever their exp gave) */
 #pragma omp simd
     for (int j = 0; j < n; j++)
         ll[j] = am_expneg_inline(ll[j] - m);

@@ -47,11 +47,12 @@ typedef struct rp_tp {
     const int *dir;
     double *lp;           /* [n_used][P] log f at the path's bins */
     double *ts;           /* [P] tau * sum f */
+    double *tsv;          /* [P] ts at valid entries, +inf at the others (log-likelihood -inf) */
     unsigned char *valid; /* [P] */
     double *pxu;          /* [n_used] coordinate of the map peak on the path, NaN if off it */
-    int *lev;             /* [n_used] rank of pxu among the path's distinct coordinates, -1 if NaN */
-    int nlev;             /* number of distinct coordinates */
-    double *xc, *xc2;     /* [P] centred coordinate and its square */
+    int *lev;         /* [n_used] rank of pxu among the path's distinct coordinates, -1 if NaN */
+    int nlev;         /* number of distinct coordinates */
+    double *xc, *xc2; /* [P] centred coordinate and its square */
 } rp_tp;
 
 /* Largest table of column-cycle band masses (doubles, per event and thread): 16 MiB. */
@@ -71,6 +72,7 @@ typedef struct rp_ctx {
 static void rp_tp_free(rp_tp *t) {
     free(t->lp);
     free(t->ts);
+    free(t->tsv);
     free(t->valid);
     free(t->pxu);
     free(t->lev);
@@ -90,14 +92,15 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
     if (P <= 0) return 0;
     o->lp = malloc(sizeof(double) * (size_t)P * (size_t)(N > 0 ? N : 1));
     o->ts = malloc(sizeof(double) * (size_t)P);
+    o->tsv = malloc(sizeof(double) * (size_t)P);
     o->valid = malloc((size_t)P);
     o->pxu = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
     o->lev = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
     o->xc = malloc(sizeof(double) * (size_t)P);
     o->xc2 = malloc(sizeof(double) * (size_t)P);
     int *first = malloc(sizeof(int) * (size_t)B), *elev = malloc(sizeof(int) * (size_t)P);
-    if (!o->lp || !o->ts || !o->valid || !o->pxu || !o->lev || !o->xc || !o->xc2 || !first ||
-        !elev) {
+    if (!o->lp || !o->ts || !o->tsv || !o->valid || !o->pxu || !o->lev || !o->xc || !o->xc2 ||
+        !first || !elev) {
         free(first);
         free(elev);
         return -1;
@@ -115,6 +118,7 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
         o->valid[j] = d->valid[(size_t)t * B + b];
         o->nvalid += o->valid[j] != 0;
         o->ts[j] = tau * d->sumf[(size_t)t * B + b];
+        o->tsv[j] = o->valid[j] ? o->ts[j] : INFINITY;
         o->xc[j] = o->x[j] - xmid;
         o->xc2[j] = o->xc[j] * o->xc[j];
     }
@@ -135,17 +139,20 @@ static int rp_tp_build(rp_tp *o, const am_templates *tp, const am_decoder *d, in
 
 typedef struct rp_work {
     int K, A, PM, TB, GM;
-    int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *zoff, *clev, *lcnt, *arr, *undo, *ridx, *torder, *shift, *lo,
-        *w, *ia, *ib, *pos, *roff;
-    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs, *m12, *mt, *cbm;
+    int *cntu, *act_of, *active, *toff, *nnz, *rows_u, *zoff, *clev, *lcnt, *arr, *undo, *ridx,
+        *torder, *shift, *lo, *w, *ia, *ib, *pos, *roff;
+    double *uu, *times, *tm, *cnt, *rows_n, *ll, *post, *q, *c2, *qb, *c2b, *bm, *acc, *tc, *xs,
+        *m12, *mt, *cbm, *rmax;
     const double **rows;
 } rp_work;
 
 static void rp_work_free(rp_work *w) {
-    void *ps[] = {w->m12, w->mt, w->cbm, (void *)w->rows, w->ia, w->ib, w->pos, w->roff, w->zoff, w->clev, w->lcnt, w->cntu,  w->act_of, w->active, w->toff,   w->nnz,   w->rows_u, w->arr,
-                  w->ridx,  w->torder, w->uu,     w->undo,   w->shift, w->lo,     w->w,
-                  w->times, w->tm,     w->cnt,    w->rows_n, w->ll,    w->post,   w->q,
-                  w->c2,    w->qb,     w->c2b,    w->bm,     w->acc,   w->tc,     w->xs};
+    void *ps[] = {
+        w->rmax, w->m12,    w->mt,    w->cbm,  (void *)w->rows, w->ia,     w->ib,     w->pos,
+        w->roff, w->zoff,   w->clev,  w->lcnt, w->cntu,         w->act_of, w->active, w->toff,
+        w->nnz,  w->rows_u, w->arr,   w->ridx, w->torder,       w->uu,     w->undo,   w->shift,
+        w->lo,   w->w,      w->times, w->tm,   w->cnt,          w->rows_n, w->ll,     w->post,
+        w->q,    w->c2,     w->qb,    w->c2b,  w->bm,           w->acc,    w->tc,     w->xs};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
         free(ps[i]);
     memset(w, 0, sizeof *w);
@@ -238,7 +245,7 @@ typedef struct rp_lgeom {
     int K, G, F;
     const int *lo, *w;
     int *ia, *ib; /* [K][F] band [ia, ib) of the fine point at each position of the table */
-    int *pos;  /* [K][G] position of the line from grid point s at time bin k >= 1, for e = 0 */
+    int *pos;     /* [K][G] position of the line from grid point s at time bin k >= 1, for e = 0 */
 } rp_lgeom;
 
 /* Layout of the band-mass table M [K][F]: at time bin k the line from grid point s to grid point e
@@ -272,19 +279,34 @@ static void rp_layout(rp_lgeom *g, int *roff) {
 }
 
 /* Band masses of row k of the doubled prefix sums c2k [2P + 1], shifted by sh, at the F fine
- * points, in the layout above: c2k[a + w[i]] - c2k[a], a = lo[i] + P - sh, for fine point i. */
-static void rp_band_row(const double *c2k, int P, int sh, const rp_lgeom *g, int k, double *m) {
+ * points, in the layout above: c2k[a + w[i]] - c2k[a], a = lo[i] + P - sh, for fine point i.
+ * Returns the largest of them. */
+AM_SIMD_CLONES static double rp_band_row(const double *c2k, int P, int sh, const rp_lgeom *g, int k,
+                                         double *m) {
     const double *c = c2k + P - sh;
     const int *ak = g->ia + (size_t)k * g->F, *bk = g->ib + (size_t)k * g->F;
+#pragma omp simd
     for (int q = 0; q < g->F; q++)
         m[q] = c[bk[q]] - c[ak[q]];
+    /* the largest (no NaN: the order of the comparisons does not matter), four running maxima */
+    double m4[4] = {m[0], m[0], m[0], m[0]};
+    int q = 0;
+    for (; q + 4 <= g->F; q += 4)
+        for (int i = 0; i < 4; i++)
+            m4[i] = m[q + i] > m4[i] ? m[q + i] : m4[i];
+    for (; q < g->F; q++)
+        m4[0] = m[q] > m4[0] ? m[q] : m4[0];
+    for (int i = 1; i < 4; i++)
+        m4[0] = m4[i] > m4[0] ? m4[i] : m4[0];
+    return m4[0];
 }
 
-/* Band masses of the K rows (no shift) into M [K][F]; rows[k] = M + k F. */
-static void rp_bands(const double *c2, int P, const rp_lgeom *g, double *M, const double **rows) {
+/* Band masses of the K rows (no shift) into M [K][F]; rows[k] = M + k F, rmax[k] their largest. */
+static void rp_bands(const double *c2, int P, const rp_lgeom *g, double *M, const double **rows,
+                     double *rmax) {
     for (int k = 0; k < g->K; k++) {
         rows[k] = M + (size_t)k * g->F;
-        rp_band_row(c2 + (size_t)k * (2 * P + 1), P, 0, g, k, M + (size_t)k * g->F);
+        rmax[k] = rp_band_row(c2 + (size_t)k * (2 * P + 1), P, 0, g, k, M + (size_t)k * g->F);
     }
 }
 
@@ -292,7 +314,8 @@ static void rp_bands(const double *c2, int P, const rp_lgeom *g, double *M, cons
  * at time bin k of the line from s to e, e < G. Blocks of RP_EB lines stay in registers while k
  * runs (row k >= 1 holds their band masses consecutively, see rp_layout). */
 enum { RP_EB = 8 };
-AM_SIMD_CLONES static void rp_lines_from(const double *const *M, const rp_lgeom *g, int s, double *a) {
+AM_SIMD_CLONES static void rp_lines_from(const double *const *M, const rp_lgeom *g, int s,
+                                         double *a) {
     const int K = g->K, G = g->G;
     const double v0 = M[0][(size_t)s * (K - 1)]; /* time bin 0: every line from s starts there */
     const int *pos = g->pos + s;
@@ -323,17 +346,24 @@ AM_SIMD_CLONES static void rp_lines_from(const double *const *M, const rp_lgeom 
 }
 
 /* Radon statistic: max over the G^2 grid lines of the mean band mass, from the band masses M[k]
- * of the K rows (rp_band_row); acc: scratch [G^2]. With best_s or best_e (may be NULL), all lines are summed and
- * the first maximum is reported, scanning e - s ascending, then s ascending. Without them (the
- * shuffles, which only count how often the statistic reaches the observed one) the scan stops at
- * the first grid point s whose lines reach stop_at: the value returned is then >= stop_at (but
- * maybe not the maximum); otherwise it is the maximum. */
-static double rp_radon(const double *const *M, const rp_lgeom *g, double *acc, double stop_at,
-                       int *best_s, int *best_e) {
+ * of the K rows (rp_band_row) and their largest values rmax[k]; acc: scratch [G^2]. With best_s or
+ * best_e (may be NULL), all lines are summed and the first maximum is reported, scanning e - s
+ * ascending, then s ascending. Without them (the shuffles, which only count how often the statistic
+ * reaches the observed one) the scan stops at the first grid point s whose lines reach stop_at: the
+ * value returned is then >= stop_at (but maybe not the maximum); otherwise it is the maximum. */
+static double rp_radon(const double *const *M, const double *rmax, const rp_lgeom *g, double *acc,
+                       double stop_at, int *best_s, int *best_e) {
     const int G = g->G;
     const double K = (double)g->K;
     double best = -INFINITY;
     if (!best_s && !best_e) {
+        /* bound: rounded addition is monotonic, so no line sum exceeds the sum (0 + rmax[0] +
+         * rmax[1] + ..., in the same order) of the rows' largest band masses; when that is below
+         * stop_at, no line needs summing (the bound is returned) */
+        double ub = 0.0;
+        for (int k = 0; k < g->K; k++)
+            ub += rmax[k];
+        if (ub / K < stop_at) return ub / K;
         for (int s = 0; s < G; s++) {
             rp_lines_from(M, g, s, acc);
             /* line sums are finite, so the order of the max does not matter */
@@ -403,10 +433,26 @@ static double rp_wcorr_sums(const double *c2, int K, int P, const double *tc, co
     return cov / sqrt(vt * vx);
 }
 
-/* Weighted correlation of tc and xc under the unshifted weights q [K][P]; m12: scratch [2K]. */
+/* Weighted correlation of tc and xc under the unshifted weights q [K][P]; m12: scratch [2K]. The
+ * moments of two rows are summed side by side (four independent chains, each in j order). */
 static double rp_wcorr(const double *q, const double *c2, int K, int P, const double *xc,
                        const double *xc2, const double *tc, double *m12) {
-    for (int k = 0; k < K; k++)
+    int k = 0;
+    for (; k + 2 <= K; k += 2) {
+        const double *r0 = q + (size_t)k * P, *r1 = r0 + P;
+        double a1 = 0.0, a2 = 0.0, b1 = 0.0, b2 = 0.0;
+        for (int j = 0; j < P; j++) {
+            a1 += r0[j] * xc[j];
+            a2 += r0[j] * xc2[j];
+            b1 += r1[j] * xc[j];
+            b2 += r1[j] * xc2[j];
+        }
+        m12[k] = a1;
+        m12[K + k] = a2;
+        m12[k + 1] = b1;
+        m12[K + k + 1] = b2;
+    }
+    for (; k < K; k++)
         rp_wmoments(q + (size_t)k * P, P, xc, xc2, 0, m12 + k, m12 + K + k);
     return rp_wcorr_sums(c2, K, P, tc, m12, m12 + K, 1);
 }
@@ -541,8 +587,8 @@ static void rp_restrict(const double *ll, int K, int TB, int toff, const rp_tp *
  * minus ts, as am_decoder_loglik). Blocks of RP_JB entries stay in registers while the spikes
  * stream past: the same additions in the same order, with one load per product. */
 enum { RP_JB = 16 };
-AM_SIMD_CLONES static void rp_row_loglik(const double *lp, int P, const int *off, const double *cn, int nz,
-                          const double *ts, double *row) {
+AM_SIMD_CLONES static void rp_row_loglik(const double *lp, int P, const int *off, const double *cn,
+                                         int nz, const double *ts, double *row) {
     int j0 = 0;
     for (; j0 + RP_JB <= P; j0 += RP_JB) {
         double a[RP_JB];
@@ -848,6 +894,7 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     RP_ALLOC(w.pos, (size_t)K * GM);
     RP_ALLOC(w.roff, K);
     RP_ALLOC(w.m12, 2 * K);
+    RP_ALLOC(w.rmax, K);
     w.rows = malloc(sizeof(*w.rows) * (size_t)K);
     if (!w.rows) goto nomem;
     RP_ALLOC(w.bm, (size_t)K * FM);
@@ -884,8 +931,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         lg.F = (lg.G - 1) * (K - 1) + 1;
         rp_layout(&lg, w.roff);
         int s_, e_;
-        rp_bands(w.c2, pt->P, &lg, w.bm, w.rows);
-        const double sc = rp_radon(w.rows, &lg, w.acc, INFINITY, &s_, &e_);
+        rp_bands(w.c2, pt->P, &lg, w.bm, w.rows, w.rmax);
+        const double sc = rp_radon(w.rows, w.rmax, &lg, w.acc, INFINITY, &s_, &e_);
         if (sc > best_score) {
             best_score = sc;
             best_path = pth;
@@ -939,8 +986,9 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
      * and the moments of every (row, rotation) are tabulated once (the band masses only when the
      * table is not much larger than the work it saves) */
     const size_t KF = (size_t)K * (size_t)lg.F;
-    const int coltab = NS > 0 && KF * (size_t)P <= RP_COLTAB_MAX && KF * (size_t)P <= KF * (size_t)NS;
-    RP_ALLOC(w.mt, (size_t)2 * K * P);
+    const int coltab =
+        NS > 0 && KF * (size_t)P <= RP_COLTAB_MAX && KF * (size_t)P <= KF * (size_t)NS;
+    RP_ALLOC(w.mt, (size_t)3 * K * P); /* m1, m2, largest band mass of each (row, rotation) */
     if (coltab) RP_ALLOC(w.cbm, KF * (size_t)P);
     for (int k = 0; k < K; k++)
         for (int sh = 0; sh < P; sh++) {
@@ -948,7 +996,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
             rp_wmoments(Q + (size_t)k * P, P, pt->xc, pt->xc2, sh, w.mt + ks,
                         w.mt + (size_t)K * P + ks);
             if (coltab)
-                rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k, w.cbm + ks * lg.F);
+                w.mt[(size_t)2 * K * P + ks] =
+                    rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k, w.cbm + ks * lg.F);
         }
     for (int n = 0; n < NS; n++) {
         rp_uniforms(c->stream, e, 0, n, K, w.uu);
@@ -957,12 +1006,14 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
             w.shift[k] = k * P + sh; /* row k, rotation sh: index into the tables */
             if (coltab) {
                 w.rows[k] = w.cbm + (size_t)w.shift[k] * lg.F;
+                w.rmax[k] = w.mt[(size_t)2 * K * P + w.shift[k]];
             } else {
                 w.rows[k] = w.bm + (size_t)k * lg.F;
-                rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k, w.bm + (size_t)k * lg.F);
+                w.rmax[k] = rp_band_row(C2 + (size_t)k * (2 * P + 1), P, sh, &lg, k,
+                                        w.bm + (size_t)k * lg.F);
             }
         }
-        const double rs = rp_radon(w.rows, &lg, w.acc, rad0, NULL, NULL);
+        const double rs = rp_radon(w.rows, w.rmax, &lg, w.acc, rad0, NULL, NULL);
         /* moments of the rotated rows: entry k P + sh of the tables, i.e. shift[k] */
         for (int k = 0; k < K; k++) {
             w.m12[k] = w.mt[w.shift[k]];
@@ -989,12 +1040,14 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
         for (int k = 0; k < K; k++) {
             double *row = w.q + (size_t)k * P;
             const int z0 = w.nnz[k];
-            rp_row_loglik(pt->lp, P, w.zoff + z0, w.rows_n + z0, w.nnz[k + 1] - z0, pt->ts, row);
-            am_decode_softmax(row, pt->valid, P);
+            /* log-likelihood -inf at invalid entries: the softmax without a mask then gives the
+             * same bits as with it (0 there, the same max, sum and quotients elsewhere) */
+            rp_row_loglik(pt->lp, P, w.zoff + z0, w.rows_n + z0, w.nnz[k + 1] - z0, pt->tsv, row);
+            am_decode_softmax(row, NULL, P);
         }
         rp_prefix2(w.q, K, P, w.c2);
-        rp_bands(w.c2, P, &lg, w.bm, w.rows);
-        const double rs = rp_radon(w.rows, &lg, w.acc, rad0, NULL, NULL);
+        rp_bands(w.c2, P, &lg, w.bm, w.rows, w.rmax);
+        const double rs = rp_radon(w.rows, w.rmax, &lg, w.acc, rad0, NULL, NULL);
         const double wc = rp_wcorr(w.q, w.c2, K, P, pt->xc, pt->xc2, w.tc, w.m12);
         ge_rl += rs >= rad0;
         ge_wl += fabs(wc) >= aw0;
