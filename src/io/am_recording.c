@@ -94,11 +94,11 @@ static am_status read_num(rd *c, const char *path, hid_t memtype, size_t esize, 
     return AM_OK;
 }
 
-/* A 1-D (or scalar) float64 vector. */
-static am_status read_vec(rd *c, const char *path, double **out, size_t *n) {
+/* A 1-D (or scalar) array of the given memory type. */
+static am_status read_1d(rd *c, const char *path, hid_t mtype, size_t size, void **out, size_t *n) {
     hsize_t dims[2];
     int rank;
-    am_status st = read_num(c, path, H5T_NATIVE_DOUBLE, sizeof(double), (void **)out, dims, &rank);
+    am_status st = read_num(c, path, mtype, size, out, dims, &rank);
     if (st) return st;
     if (rank == 2) {
         free(*out);
@@ -107,34 +107,18 @@ static am_status read_vec(rd *c, const char *path, double **out, size_t *n) {
     }
     *n = (size_t)dims[0];
     return AM_OK;
+}
+
+static am_status read_vec(rd *c, const char *path, double **out, size_t *n) {
+    return read_1d(c, path, H5T_NATIVE_DOUBLE, sizeof(double), (void **)out, n);
 }
 
 static am_status read_vec_i64(rd *c, const char *path, int64_t **out, size_t *n) {
-    hsize_t dims[2];
-    int rank;
-    am_status st = read_num(c, path, H5T_NATIVE_INT64, sizeof(int64_t), (void **)out, dims, &rank);
-    if (st) return st;
-    if (rank == 2) {
-        free(*out);
-        *out = NULL;
-        return fail(c, AM_EINVAL, "'%s' is 2-D; expected a 1-D array", path);
-    }
-    *n = (size_t)dims[0];
-    return AM_OK;
+    return read_1d(c, path, H5T_NATIVE_INT64, sizeof(int64_t), (void **)out, n);
 }
 
 static am_status read_vec_int(rd *c, const char *path, int **out, size_t *n) {
-    hsize_t dims[2];
-    int rank;
-    am_status st = read_num(c, path, H5T_NATIVE_INT, sizeof(int), (void **)out, dims, &rank);
-    if (st) return st;
-    if (rank == 2) {
-        free(*out);
-        *out = NULL;
-        return fail(c, AM_EINVAL, "'%s' is 2-D; expected a 1-D array", path);
-    }
-    *n = (size_t)dims[0];
-    return AM_OK;
+    return read_1d(c, path, H5T_NATIVE_INT, sizeof(int), (void **)out, n);
 }
 
 /* An (n, ncols) matrix; an empty 1-D dataset counts as (0, ncols). */
