@@ -12,9 +12,12 @@ struct am_adex_pop {
     am_adex_params par;
     double *V;   /* V */
     double *w;   /* A */
-    double *ref; /* s of refractory period left at the start of the next step */
-    double *I;   /* A, i_syn + i_ext of the present step (padding: 0) */
-    double *spk; /* 1.0 where the neuron spiked in the last step, else 0.0 */
+    double *ref; /* s of refractory period left at the start of the next step; negative: V
+                    integrates over dt - ref in the next step (t_ref ended inside this one) */
+    double *I;   /* A, input held over the present step: i_syn + i_ext, or g_e E_e + g_i E_i +
+                    i_ext (padding: 0) */
+    double *G;   /* S, g_e + g_i of the present step (0 for am_adex_step; padding: 0) */
+    double *lag; /* s, crossing to end of the last step where the neuron spiked, else -1 */
 };
 
 /* Defaults: Ecker, Bagi, Vertes, Steinbach-Nemeth, Karlocai, Papp, Miklos, Hajos, Freund,
@@ -37,6 +40,7 @@ am_adex_params am_adex_params_pyramidal(void) {
     p.a = -0.274347065652738e-9;        /* a_PC (negative in the fit) */
     p.b = 206.841448096415e-12;         /* b_PC */
     p.tau_w = 84.9358017225512e-3;      /* tau_w_PC */
+    p.integrator = AM_ADEX_HEUN;
     return p;
 }
 
@@ -53,6 +57,7 @@ am_adex_params am_adex_params_basket(void) {
     p.a = 3.05640210724374e-9;          /* a_BC */
     p.b = 0.916098931234532e-12;        /* b_BC */
     p.tau_w = 178.581099914024e-3;      /* tau_w_BC */
+    p.integrator = AM_ADEX_HEUN;
     return p;
 }
 
@@ -77,6 +82,10 @@ am_status am_adex_params_check(const am_adex_params *p, am_error *err) {
             return am_error_set(err, AM_EINVAL, "adex: parameter %s is not finite; give a number",
                                 f[k].name);
     }
+    if (p->integrator != AM_ADEX_HEUN && p->integrator != AM_ADEX_EULER)
+        return am_error_set(err, AM_EINVAL,
+                            "adex: integrator %d is unknown; give AM_ADEX_HEUN or AM_ADEX_EULER",
+                            (int)p->integrator);
     if (!(p->C > 0.0)) return am_error_set(err, AM_EINVAL, "adex: C = %g F must be > 0", p->C);
     if (!(p->g_L > 0.0))
         return am_error_set(err, AM_EINVAL, "adex: g_L = %g S must be > 0", p->g_L);
@@ -101,7 +110,8 @@ void am_adex_free(am_adex_pop *p) {
     free(p->w);
     free(p->ref);
     free(p->I);
-    free(p->spk);
+    free(p->G);
+    free(p->lag);
     free(p);
 }
 
@@ -112,7 +122,8 @@ void am_adex_reset(am_adex_pop *p) {
         p->w[k] = 0.0;
         p->ref[k] = 0.0;
         p->I[k] = 0.0;
-        p->spk[k] = 0.0;
+        p->G[k] = 0.0;
+        p->lag[k] = -1.0;
     }
 }
 
@@ -135,8 +146,9 @@ am_adex_pop *am_adex_alloc(int n, const am_adex_params *par, am_error *err) {
     p->w = malloc(sz);
     p->ref = malloc(sz);
     p->I = malloc(sz);
-    p->spk = malloc(sz);
-    if (!p->V || !p->w || !p->ref || !p->I || !p->spk) {
+    p->G = malloc(sz);
+    p->lag = malloc(sz);
+    if (!p->V || !p->w || !p->ref || !p->I || !p->G || !p->lag) {
         am_adex_free(p);
         am_error_set(err, AM_ENOMEM, "adex: out of memory for %d neurons", n);
         return NULL;
@@ -150,52 +162,95 @@ typedef struct step_consts {
     double dt, inv_C, g_L, E_L, V_T, inv_DT, gL_DT, V_peak, V_reset, t_ref, a, inv_tau_w, b;
 } step_consts;
 
+/* The input current at V, clamped to [-AM_ADEX_I_MAX, AM_ADEX_I_MAX] so that no finite (or
+ * infinite) input overflows V. */
+static inline double input_current(double i0, double g, double v) {
+    double i = i0 - g * v;
+    i = am_vmath_select(am_vmath_gt(i, AM_ADEX_I_MAX), AM_ADEX_I_MAX, i);
+    return am_vmath_select(am_vmath_gt(-AM_ADEX_I_MAX, i), -AM_ADEX_I_MAX, i);
+}
+
+/* C dV/dt at (v, w) with exp capped at V_peak (exp never sees V above V_peak) */
+static inline double c_dvdt(const step_consts *restrict k, double v, double w, double i) {
+    double v_cap = am_vmath_select(am_vmath_gt(v, k->V_peak), k->V_peak, v);
+    double e = am_exp((v_cap - k->V_T) * k->inv_DT);
+    return -k->g_L * (v - k->E_L) + k->gL_DT * e - w + i;
+}
+
+/* End of a step, the same for both integrators: v -> v_new over the integrated part h of the
+ * step, w -> w_new over the whole step. A crossing of V_peak is located by linear interpolation
+ * (at fraction theta of h, time l before the end of the step; error O(h^2)). What follows the
+ * crossing is corrected to first order in l, so that each spike costs O(dt^2):
+ *   - w: w_new integrated V's straight line above V_peak and w without b over l; the true w
+ *     has b added at the crossing and sees V_reset, which adds (a (V_reset - V_bar) - b) l / tau_w,
+ *     V_bar = (V_peak + v_new) / 2 the mean of the line over l;
+ *   - refractory period: counted from the crossing, t_ref - l; negative when t_ref < l, and then
+ *     the next step integrates V over dt plus the part of this step left after t_ref. */
+typedef struct lane_state {
+    double V, w, ref, lag;
+} lane_state;
+
+static inline lane_state finish(const step_consts *restrict k, double v, double v_new, double w_new,
+                                double h, double r) {
+    double r_new = am_vmath_pos(r - k->dt);
+    uint64_t spiked = am_vmath_gt(v_new, k->V_peak);
+    double den = am_vmath_select(spiked, v_new - v, 1.0);
+    double theta = am_vmath_pos((k->V_peak - v) / den);
+    double l = (1.0 - theta) * h; /* crossing to the end of the step */
+    double v_bar = 0.5 * (k->V_peak + v_new);
+    double w_spk = w_new + k->b + (k->a * (k->V_reset - v_bar) - k->b) * (l * k->inv_tau_w);
+    lane_state o = {am_vmath_select(spiked, k->V_reset, v_new),
+                    am_vmath_select(spiked, w_spk, w_new),
+                    am_vmath_select(spiked, k->t_ref - l, r_new), am_vmath_select(spiked, l, -1.0)};
+    return o;
+}
+
 /* One block of AM_VBLOCK neurons: a fixed trip count, so that GCC's -O2 cost model vectorises it
- * (check: -fopt-info-vec reports "loop vectorized" for this line). No floating-point comparison
- * or branch: am_vmath masks (a double ternary would keep the loop scalar, see am_vmath.h). */
-static void step_block(const step_consts *restrict k, double *restrict V, double *restrict w,
-                       double *restrict ref, const double *restrict I, double *restrict spk) {
-    const double dt = k->dt, inv_C = k->inv_C, g_L = k->g_L, E_L = k->E_L, V_T = k->V_T;
-    const double inv_DT = k->inv_DT, gL_DT = k->gL_DT, V_peak = k->V_peak;
-    const double V_reset = k->V_reset, t_ref = k->t_ref, a = k->a, inv_tau_w = k->inv_tau_w;
-    const double b = k->b;
+ * (check: -fopt-info-vec reports "loop vectorized" for these loops). No floating-point comparison
+ * or branch: am_vmath masks (a double ternary would keep the loop scalar, see am_vmath.h).
+ * V integrates over the part h of the step after the refractory period, h in [0, dt]. */
+static void block_euler(const step_consts *restrict kp, double *restrict V, double *restrict w,
+                        double *restrict ref, const double *restrict I, const double *restrict G,
+                        double *restrict lag) {
+    const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
+    const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
     for (int j = 0; j < AM_VBLOCK; j++) {
         double v = V[j], ww = w[j], r = ref[j];
-        /* |I| <= AM_ADEX_I_MAX, so that no finite (or infinite) input overflows V */
-        double i_in = am_vmath_select(am_vmath_gt(I[j], AM_ADEX_I_MAX), AM_ADEX_I_MAX, I[j]);
-        i_in = am_vmath_select(am_vmath_gt(-AM_ADEX_I_MAX, i_in), -AM_ADEX_I_MAX, i_in);
-        /* exp never sees V above V_peak */
-        double v_cap = am_vmath_select(am_vmath_gt(v, V_peak), V_peak, v);
-        double e = am_exp((v_cap - V_T) * inv_DT);
-        double dv = (-g_L * (v - E_L) + gL_DT * e - ww + i_in) * inv_C;
+        double i = input_current(I[j], G[j], v);
+        double dv = c_dvdt(k, v, ww, i) * inv_C;
         double dw = (a * (v - E_L) - ww) * inv_tau_w;
-        /* V integrates over the part of the step after the refractory period: h in [0, dt] */
         double h = am_vmath_pos(dt - r);
-        double v_new = v + h * dv;
-        double w_new = ww + dt * dw;
-        double r_new = am_vmath_pos(r - dt);
-        uint64_t spiked = am_vmath_gt(v_new, V_peak);
-        /* crossing at fraction theta of the integrated part; the refractory period starts there */
-        double den = am_vmath_select(spiked, v_new - v, 1.0);
-        double theta = am_vmath_pos((V_peak - v) / den);
-        double r_spk = am_vmath_pos(t_ref - (1.0 - theta) * h);
-        V[j] = am_vmath_select(spiked, V_reset, v_new);
-        w[j] = am_vmath_select(spiked, w_new + b, w_new);
-        ref[j] = am_vmath_select(spiked, r_spk, r_new);
-        spk[j] = am_vmath_select(spiked, 1.0, 0.0);
+        lane_state o = finish(k, v, v + h * dv, ww + dt * dw, h, r);
+        V[j] = o.V, w[j] = o.w, ref[j] = o.ref, lag[j] = o.lag;
     }
 }
 
-am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,
-                       int *spikes, int *n_spikes) {
-    if (n_spikes) *n_spikes = 0;
-    if (!p) return AM_EINVAL;
-    if (!(dt > 0.0) || !isfinite(dt)) return AM_EINVAL;
-    const int n = p->n;
-    for (int k = 0; k < n; k++) {
-        double s = i_syn ? i_syn[k] : 0.0;
-        p->I[k] = i_ext ? s + i_ext[k] : s;
+/* Heun: slopes at the start and at the Euler predictor (end of the step), averaged. When the
+ * refractory period ends inside the step, the first slope is taken at the step's start (V held at
+ * V_reset, w moved by O(dt)): an O(dt^2) error once per spike, as the crossing interpolation. */
+static void block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
+                       double *restrict ref, const double *restrict I, const double *restrict G,
+                       double *restrict lag) {
+    const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
+    const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
+    const double half_dt = 0.5 * dt;
+    for (int j = 0; j < AM_VBLOCK; j++) {
+        double v = V[j], ww = w[j], r = ref[j], i0 = I[j], g = G[j];
+        double h = am_vmath_pos(dt - r);
+        double dv1 = c_dvdt(k, v, ww, input_current(i0, g, v)) * inv_C;
+        double dw1 = (a * (v - E_L) - ww) * inv_tau_w;
+        double v1 = v + h * dv1, w1 = ww + dt * dw1;
+        double dv2 = c_dvdt(k, v1, w1, input_current(i0, g, v1)) * inv_C;
+        double dw2 = (a * (v1 - E_L) - w1) * inv_tau_w;
+        double v_new = v + (0.5 * h) * (dv1 + dv2);
+        double w_new = ww + half_dt * (dw1 + dw2);
+        lane_state o = finish(k, v, v_new, w_new, h, r);
+        V[j] = o.V, w[j] = o.w, ref[j] = o.ref, lag[j] = o.lag;
     }
+}
+
+/* The step proper, once p->I and p->G hold the input. */
+static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes) {
     const am_adex_params *q = &p->par;
     const step_consts c = {.dt = dt,
                            .inv_C = 1.0 / q->C,
@@ -210,17 +265,56 @@ am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext,
                            .a = q->a,
                            .inv_tau_w = 1.0 / q->tau_w,
                            .b = q->b};
-    for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
-        step_block(&c, p->V + k, p->w + k, p->ref + k, p->I + k, p->spk + k);
+    if (q->integrator == AM_ADEX_EULER) {
+        for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+            block_euler(&c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+    } else {
+        for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+            block_heun(&c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+    }
     int ns = 0;
-    for (int k = 0; k < n; k++) {
-        if (p->spk[k] != 0.0) {
+    for (int k = 0; k < p->n; k++) {
+        if (p->lag[k] >= 0.0) {
             if (spikes) spikes[ns] = k;
             ns++;
         }
     }
     if (n_spikes) *n_spikes = ns;
     return AM_OK;
+}
+
+am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,
+                       int *spikes, int *n_spikes) {
+    if (n_spikes) *n_spikes = 0;
+    if (!p) return AM_EINVAL;
+    if (!(dt > 0.0) || !isfinite(dt)) return AM_EINVAL;
+    for (int k = 0; k < p->n; k++) {
+        double s = i_syn ? i_syn[k] : 0.0;
+        p->I[k] = i_ext ? s + i_ext[k] : s;
+        p->G[k] = 0.0;
+    }
+    return step_run(p, dt, spikes, n_spikes);
+}
+
+/* g clamped to [0, AM_ADEX_G_MAX] (NaN stays NaN) */
+static double clamp_g(double g) {
+    if (g > AM_ADEX_G_MAX) return AM_ADEX_G_MAX;
+    return g < 0.0 ? 0.0 : g;
+}
+
+am_status am_adex_step_cond(am_adex_pop *p, const double *g_e, const double *g_i, double E_e,
+                            double E_i, const double *i_ext, double dt, int *spikes,
+                            int *n_spikes) {
+    if (n_spikes) *n_spikes = 0;
+    if (!p) return AM_EINVAL;
+    if (!(dt > 0.0) || !isfinite(dt) || !isfinite(E_e) || !isfinite(E_i)) return AM_EINVAL;
+    for (int k = 0; k < p->n; k++) {
+        double ge = g_e ? clamp_g(g_e[k]) : 0.0, gi = g_i ? clamp_g(g_i[k]) : 0.0;
+        double i = ge * E_e + gi * E_i;
+        p->I[k] = i_ext ? i + i_ext[k] : i;
+        p->G[k] = ge + gi;
+    }
+    return step_run(p, dt, spikes, n_spikes);
 }
 
 void am_adex_conductance_current(const am_adex_pop *p, const double *g_e, const double *g_i,
@@ -248,6 +342,10 @@ const double *am_adex_v(const am_adex_pop *p) {
 
 const double *am_adex_w(const am_adex_pop *p) {
     return p ? p->w : NULL;
+}
+
+const double *am_adex_spike_lag(const am_adex_pop *p) {
+    return p ? p->lag : NULL;
 }
 
 am_status am_adex_set_state(am_adex_pop *p, int k, double V, double w) {

@@ -7,12 +7,18 @@
  *   V > V_peak: spike; V <- V_reset, w <- w + b; V is held at V_reset for t_ref (w keeps
  *   integrating, as in Brian2's "(unless refractory)").
  *
- * Integration: forward Euler at the caller's dt (default AM_ADEX_DT = 0.1 ms), one vectorised loop
- * over the neurons per step (exp is am_exp, see am_vmath.h: same bits in vector and scalar code).
- * Two first-order corrections keep spike timing from drifting by a fraction of dt per spike: the
- * threshold crossing is located inside the step by linear interpolation, and the refractory
- * period is counted from that point (the step that ends it integrates V over the part of the step
- * after it). A spike is reported at the end of the step in which V crosses V_peak.
+ * Integration at the caller's dt (default AM_ADEX_DT = 0.1 ms), one vectorised loop over the
+ * neurons per step (exp is am_exp, see am_vmath.h: same bits in vector and scalar code), with the
+ * integrator chosen per population (am_adex_params.integrator):
+ *   AM_ADEX_HEUN (default, 0): Heun's method (explicit trapezoid, RK2), second order, two exp
+ *     evaluations per neuron-step;
+ *   AM_ADEX_EULER: forward Euler, first order, one exp.
+ * The input is held over the step: a current I, or conductances g_e, g_i (am_adex_step_cond)
+ * whose current g (E - V) follows V inside the step. Spike timing is kept to the integrator's
+ * order at every spike: the threshold crossing is located inside the step by linear
+ * interpolation (error O(dt^2)), and the refractory period is counted from that point (the step
+ * that ends it integrates V over the part of the step after it). A spike is reported at the end of
+ * the step in which V crosses V_peak; am_adex_spike_lag gives the crossing inside that step.
  *
  * Units: SI throughout (V, A, S, F, s). Defaults: docs/network.md, with sources. */
 #ifndef AM_ADEX_H
@@ -26,6 +32,12 @@
  * 10^6 times a physiological current), so that no input can overflow V to inf and then NaN. */
 #define AM_ADEX_I_MAX 1e-3
 
+/* S: conductances given to am_adex_step_cond are clamped to [0, AM_ADEX_G_MAX] (1 mS). */
+#define AM_ADEX_G_MAX 1e-3
+
+/* am_adex_params.integrator. 0 is Heun, so that zero-initialised parameters get the default. */
+typedef enum am_adex_integrator { AM_ADEX_HEUN = 0, AM_ADEX_EULER = 1 } am_adex_integrator;
+
 typedef struct am_adex_params {
     double C;       /* F, membrane capacitance (> 0) */
     double g_L;     /* S, leak conductance (> 0) */
@@ -38,12 +50,13 @@ typedef struct am_adex_params {
     double a;       /* S, subthreshold adaptation */
     double b;       /* A, spike-triggered adaptation increment */
     double tau_w;   /* s, adaptation time constant (> 0) */
+    am_adex_integrator integrator; /* AM_ADEX_HEUN (default) or AM_ADEX_EULER */
 } am_adex_params;
 
 typedef struct am_adex_pop am_adex_pop;
 
 /* Defaults for CA3 pyramidal cells and basket cells (Ecker et al. 2022, eLife 11:e71850; values
- * from their code, KaliLab/ca3net scripts/spw_network.py). */
+ * from their code, KaliLab/ca3net scripts/spw_network.py); integrator AM_ADEX_HEUN. */
 am_adex_params am_adex_params_pyramidal(void);
 am_adex_params am_adex_params_basket(void);
 
@@ -56,15 +69,25 @@ am_status am_adex_params_check(const am_adex_params *p, am_error *err);
 am_adex_pop *am_adex_alloc(int n, const am_adex_params *p, am_error *err);
 void am_adex_free(am_adex_pop *p); /* NULL: no-op */
 
-/* Advances every neuron by dt (s, > 0 and finite). i_syn and i_ext (A, n values each) may be
- * NULL (zero). spikes (capacity n, may be NULL) receives the indices of the neurons that spiked
- * in this step, in increasing order, and *n_spikes (may be NULL) their number.
- * AM_EINVAL for p == NULL or a bad dt (state unchanged). Inputs of any size, infinities included,
- * give finite states (the current clamp AM_ADEX_I_MAX); NaN inputs give NaN. Conductances enter
- * through i_syn at the V of the step's start, so forward Euler is stable only while
- * dt (g_L + g_e + g_i) / C < 2 (accurate while it is << 1). */
+/* Advances every neuron by dt (s, > 0 and finite) with the input current i_syn + i_ext held over
+ * the step. i_syn and i_ext (A, n values each) may be NULL (zero). spikes (capacity n, may be
+ * NULL) receives the indices of the neurons that spiked in this step, in increasing order, and
+ * *n_spikes (may be NULL) their number. AM_EINVAL for p == NULL or a bad dt (state unchanged).
+ * Inputs of any size, infinities included, give finite states (the current clamp AM_ADEX_I_MAX);
+ * NaN inputs give NaN. A conductance current computed at the step's start
+ * (am_adex_conductance_current) is first order in dt whatever the integrator: use
+ * am_adex_step_cond. Both integrators are stable while dt (g_L + g_e + g_i) / C < 2 (accurate
+ * while it is << 1). */
 am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,
                        int *spikes, int *n_spikes);
+
+/* As am_adex_step, with conductance input: I = g_e (E_e - V) + g_i (E_i - V) + i_ext, the
+ * conductances g_e, g_i (S, n values each, may be NULL: zero) given at the step's start and held
+ * over it while V moves, so that the step keeps the integrator's order. Conductances are clamped
+ * to [0, AM_ADEX_G_MAX] and the total current to [-AM_ADEX_I_MAX, AM_ADEX_I_MAX]. AM_EINVAL also
+ * for non-finite E_e or E_i (V). */
+am_status am_adex_step_cond(am_adex_pop *p, const double *g_e, const double *g_i, double E_e,
+                            double E_i, const double *i_ext, double dt, int *spikes, int *n_spikes);
 
 /* Conductance-based synaptic current at the present V: i_syn[k] = g_e[k] (E_e - V[k]) +
  * g_i[k] (E_i - V[k]) (A, from S and V), for k < n. g_e or g_i may be NULL (zero). */
@@ -75,6 +98,12 @@ int am_adex_n(const am_adex_pop *p);
 const am_adex_params *am_adex_params_get(const am_adex_pop *p);
 const double *am_adex_v(const am_adex_pop *p); /* V (V), n values, valid until the next call */
 const double *am_adex_w(const am_adex_pop *p); /* w (A), n values */
+
+/* s, n values: for a neuron that spiked in the last step, the time from its threshold crossing
+ * (interpolated) to the end of the step, in [0, dt] (up to 2 dt when t_ref < dt: the crossing
+ * may then lie in the previous step's remainder); negative for the others. A spike's time is
+ * then t_end - lag, to O(dt^2). */
+const double *am_adex_spike_lag(const am_adex_pop *p);
 
 /* Sets neuron k's state (V in V, w in A) and ends its refractory period. AM_EINVAL for k out of
  * range or non-finite values. */
