@@ -1,0 +1,615 @@
+/* am_net: the spiking CA3 network. Contract in am_net.h; model in docs/network.md. */
+#include "am_net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "am_rng.h"
+
+#define AM_NET_PI 3.14159265358979323846
+#define AM_NET_POISSON_KMAX 64
+#define AM_NET_G_TINY 1e-30 /* S (weights are ~1e-9 S) */
+
+/* A per-cell dual-exponential conductance driven by Poisson input (one synapse per cell). */
+typedef struct drive {
+    double *d, *r;  /* state (S) */
+    double *p0;     /* exp(-lambda) per cell (PC drive; constant between rate changes) */
+    double *lambda; /* rate * dt per cell */
+    double ed, er, norm;
+} drive;
+
+struct am_net {
+    am_net_params p;
+    am_adex_pop *pc, *bc;
+    am_projection *pr[4]; /* EE, EI, IE, II */
+    am_stdp *stdp;
+    am_stream noise;
+    am_net_state state;
+    long step;
+    double ee_set_point;
+
+    double *place_rates; /* n_e */
+    drive de, di;        /* PC drive, BC drive */
+    double pc_w, bc_w;   /* drive weights of the current state */
+
+    /* per-step work arrays */
+    double *g_ee, *g_ie, *g_ei, *g_ii;
+    double *i_e, *i_i; /* synaptic current (A) */
+    double *lfp_cell;  /* |I_AMPA| + |I_GABA| per PC */
+    int *sp_e, *sp_i;
+    int n_sp_e, n_sp_i;
+
+    /* LFP */
+    int lfp_every;
+    int lfp_k;
+    double lfp_acc, lfp_last;
+    long lfp_count;
+    am_net_lfp_fn lfp_fn;
+    void *lfp_user;
+
+    /* rates */
+    int win;
+    int *cnt_e, *cnt_i;
+    long win_e, win_i;
+    long total_e, total_i;
+
+    am_net_spike_fn spike_fn;
+    void *spike_user;
+};
+
+/* ---------------------------------------------------------------------------------------- */
+
+am_net_params am_net_params_default(void) {
+    am_net_params p;
+    memset(&p, 0, sizeof p);
+    p.n_e = 8000;
+    p.n_i = 150;
+    p.dt = AM_ADEX_DT;
+    p.seed = 1;
+    p.pc = am_adex_params_pyramidal();
+    p.bc = am_adex_params_basket();
+    p.ee = am_syn_ca3_defaults(AM_CA3_EE);
+    p.ei = am_syn_ca3_defaults(AM_CA3_EI);
+    p.ie = am_syn_ca3_defaults(AM_CA3_IE);
+    p.ii = am_syn_ca3_defaults(AM_CA3_II);
+    p.mf = am_syn_ca3_defaults(AM_CA3_MF);
+    p.e_exc_V = 0.0;
+    p.e_inh_V = -70e-3;
+    p.stdp = am_stdp_ca3_symmetric();
+    p.ee_input_sum_S = 0.0;
+    for (int s = 0; s < AM_NET_N_STATES; s++) {
+        am_net_state_params *q = &p.state[s];
+        q->mf_rate_hz = 15.0;              /* Ecker: rate_MF = 15 Hz */
+        q->drive_weight_S = p.mf.w_init_S; /* Ecker: w_PC_MF = 19.15 nS (symmetric STDP) */
+        q->use_place_drive = 0;
+        q->bc_rate_hz = 0.0; /* Ecker's BCs have no external drive */
+        q->bc_theta_hz = 0.0;
+        q->bc_theta_depth = 0.0;
+        q->bc_weight_S = 1e-9;
+        q->ee_transmission = 1.0;
+        q->stdp_on = 0;
+    }
+    /* running: ammon's choices (docs/network.md) */
+    am_net_state_params *run = &p.state[AM_NET_RUN];
+    run->mf_rate_hz = 0.0;
+    run->use_place_drive = 1;
+    run->bc_rate_hz = 200.0;
+    run->bc_theta_hz = 8.0;
+    run->bc_theta_depth = 1.0;
+    run->bc_weight_S = 1e-9;
+    run->ee_transmission = 0.2;
+    run->stdp_on = 1;
+    p.lfp_interval_s = 1e-3;
+    p.rate_window_s = 1.0;
+    p.n_threads = 1;
+    return p;
+}
+
+static int fin(double x) {
+    return isfinite(x);
+}
+
+am_status am_net_params_check(const am_net_params *p, am_error *err) {
+    if (!p) return am_error_set(err, AM_EINVAL, "am_net params: NULL");
+    if (p->n_e < 1 || p->n_i < 1)
+        return am_error_set(err, AM_EINVAL, "am_net: n_e = %d, n_i = %d; both must be >= 1", p->n_e,
+                            p->n_i);
+    if (!(fin(p->dt) && p->dt > 0))
+        return am_error_set(err, AM_EINVAL, "am_net: dt = %g s must be finite and > 0", p->dt);
+    am_status st = am_adex_params_check(&p->pc, err);
+    if (st) return am_error_prefix(err, "am_net pyramidal cells: ");
+    st = am_adex_params_check(&p->bc, err);
+    if (st) return am_error_prefix(err, "am_net basket cells: ");
+    if (!(fin(p->mf.tau_rise_s) && fin(p->mf.tau_decay_s) && p->mf.tau_rise_s >= 0 &&
+          p->mf.tau_decay_s > p->mf.tau_rise_s))
+        return am_error_set(err, AM_EINVAL,
+                            "am_net: drive kinetics rise %g s, decay %g s: need 0 <= rise < decay",
+                            p->mf.tau_rise_s, p->mf.tau_decay_s);
+    if (!(fin(p->e_exc_V) && fin(p->e_inh_V)))
+        return am_error_set(err, AM_EINVAL, "am_net: reversal potentials must be finite");
+    if (!(fin(p->ee_input_sum_S) && p->ee_input_sum_S >= 0))
+        return am_error_set(err, AM_EINVAL, "am_net: ee_input_sum_S = %g must be >= 0 (0: auto)",
+                            p->ee_input_sum_S);
+    for (int s = 0; s < AM_NET_N_STATES; s++) {
+        const am_net_state_params *q = &p->state[s];
+        if (!(fin(q->mf_rate_hz) && q->mf_rate_hz >= 0 && fin(q->drive_weight_S) &&
+              q->drive_weight_S >= 0 && fin(q->bc_rate_hz) && q->bc_rate_hz >= 0 &&
+              fin(q->bc_theta_hz) && q->bc_theta_hz >= 0 && fin(q->bc_weight_S) &&
+              q->bc_weight_S >= 0))
+            return am_error_set(err, AM_EINVAL,
+                                "am_net state %d: drive rates and weights must be finite, >= 0", s);
+        if (!(q->bc_theta_depth >= 0 && q->bc_theta_depth <= 1))
+            return am_error_set(err, AM_EINVAL,
+                                "am_net state %d: bc_theta_depth = %g not in [0, 1]", s,
+                                q->bc_theta_depth);
+        if (!(q->ee_transmission > 0 && q->ee_transmission <= 1))
+            return am_error_set(err, AM_EINVAL,
+                                "am_net state %d: ee_transmission = %g not in (0, 1]", s,
+                                q->ee_transmission);
+    }
+    double k = p->lfp_interval_s / p->dt;
+    if (!(fin(k) && k >= 0.999 && fabs(k - floor(k + 0.5)) < 1e-6 * k))
+        return am_error_set(
+            err, AM_EINVAL,
+            "am_net: lfp_interval_s = %g must be a whole multiple (>= 1) of dt = %g",
+            p->lfp_interval_s, p->dt);
+    k = p->rate_window_s / p->dt;
+    if (!(fin(k) && k >= 1 && k < 1e8))
+        return am_error_set(err, AM_EINVAL, "am_net: rate_window_s = %g must be in [dt, 1e4 s)",
+                            p->rate_window_s);
+    if (p->n_threads < 0)
+        return am_error_set(err, AM_EINVAL, "am_net: n_threads = %d must be >= 0", p->n_threads);
+    return AM_OK;
+}
+
+static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
+    d->d = calloc((size_t)n, sizeof(double));
+    d->r = calloc((size_t)n, sizeof(double));
+    d->p0 = calloc((size_t)n, sizeof(double));
+    d->lambda = calloc((size_t)n, sizeof(double));
+    if (!d->d || !d->r || !d->p0 || !d->lambda) return 0;
+    d->ed = exp(-dt / tau_d);
+    if (tau_r > 0) {
+        d->er = exp(-dt / tau_r);
+        const double tp = tau_d * tau_r / (tau_d - tau_r) * log(tau_d / tau_r);
+        d->norm = 1.0 / (exp(-tp / tau_d) - exp(-tp / tau_r));
+    } else {
+        d->er = 0.0;
+        d->norm = 1.0;
+    }
+    for (int i = 0; i < n; i++)
+        d->p0[i] = 1.0;
+    return 1;
+}
+
+static void drive_free(drive *d) {
+    free(d->d);
+    free(d->r);
+    free(d->p0);
+    free(d->lambda);
+}
+
+void am_net_free(am_net *net) {
+    if (!net) return;
+    am_stdp_free(net->stdp);
+    for (int k = 0; k < 4; k++)
+        am_projection_free(net->pr[k]);
+    am_adex_free(net->pc);
+    am_adex_free(net->bc);
+    free(net->place_rates);
+    drive_free(&net->de);
+    drive_free(&net->di);
+    free(net->g_ee);
+    free(net->g_ie);
+    free(net->g_ei);
+    free(net->g_ii);
+    free(net->i_e);
+    free(net->i_i);
+    free(net->lfp_cell);
+    free(net->sp_e);
+    free(net->sp_i);
+    free(net->cnt_e);
+    free(net->cnt_i);
+    free(net);
+}
+
+static void update_pc_drive(am_net *net) {
+    const am_net_state_params *q = &net->p.state[net->state];
+    const int n = net->p.n_e;
+    for (int c = 0; c < n; c++) {
+        double r = q->mf_rate_hz + (q->use_place_drive ? net->place_rates[c] : 0.0);
+        double lam = r * net->p.dt;
+        net->de.lambda[c] = lam;
+        net->de.p0[c] = exp(-lam);
+    }
+    net->pc_w = q->drive_weight_S;
+    net->bc_w = q->bc_weight_S;
+}
+
+am_net *am_net_alloc(const am_net_params *p, am_error *err) {
+    if (am_net_params_check(p, err)) return NULL;
+    am_net *net = calloc(1, sizeof *net);
+    if (!net) {
+        am_error_set(err, AM_ENOMEM, "am_net: out of memory");
+        return NULL;
+    }
+    net->p = *p;
+    if (net->p.n_threads == 0) net->p.n_threads = 1;
+    const int ne = p->n_e, ni = p->n_i;
+    const double dt = p->dt;
+    net->pc = am_adex_alloc(ne, &p->pc, err);
+    if (!net->pc) goto fail;
+    net->bc = am_adex_alloc(ni, &p->bc, err);
+    if (!net->bc) goto fail;
+    net->pr[AM_CA3_EE] = am_projection_alloc_params(ne, ne, &p->ee, dt, AM_CA3_EE, p->seed, err);
+    if (!net->pr[AM_CA3_EE]) goto fail;
+    net->pr[AM_CA3_EI] = am_projection_alloc_params(ne, ni, &p->ei, dt, AM_CA3_EI, p->seed, err);
+    if (!net->pr[AM_CA3_EI]) goto fail;
+    net->pr[AM_CA3_IE] = am_projection_alloc_params(ni, ne, &p->ie, dt, AM_CA3_IE, p->seed, err);
+    if (!net->pr[AM_CA3_IE]) goto fail;
+    net->pr[AM_CA3_II] = am_projection_alloc_params(ni, ni, &p->ii, dt, AM_CA3_II, p->seed, err);
+    if (!net->pr[AM_CA3_II]) goto fail;
+    net->stdp = am_stdp_alloc(net->pr[AM_CA3_EE], &p->stdp, err);
+    if (!net->stdp) goto fail;
+    net->noise = am_stream_make(p->seed, "net.noise");
+
+    const am_syn_params ei = p->ei;
+    if (!drive_init(&net->de, ne, p->mf.tau_rise_s, p->mf.tau_decay_s, dt) ||
+        !drive_init(&net->di, ni, ei.tau_rise_s, ei.tau_decay_s, dt))
+        goto nomem;
+    net->place_rates = calloc((size_t)ne, sizeof(double));
+    net->g_ee = calloc((size_t)ne, sizeof(double));
+    net->g_ie = calloc((size_t)ne, sizeof(double));
+    net->g_ei = calloc((size_t)ni, sizeof(double));
+    net->g_ii = calloc((size_t)ni, sizeof(double));
+    net->i_e = calloc((size_t)ne, sizeof(double));
+    net->i_i = calloc((size_t)ni, sizeof(double));
+    net->lfp_cell = calloc((size_t)ne, sizeof(double));
+    net->sp_e = calloc((size_t)ne, sizeof(int));
+    net->sp_i = calloc((size_t)ni, sizeof(int));
+    net->lfp_every = (int)floor(p->lfp_interval_s / dt + 0.5);
+    net->win = (int)floor(p->rate_window_s / dt + 0.5);
+    net->cnt_e = calloc((size_t)net->win, sizeof(int));
+    net->cnt_i = calloc((size_t)net->win, sizeof(int));
+    if (!net->place_rates || !net->g_ee || !net->g_ie || !net->g_ei || !net->g_ii || !net->i_e ||
+        !net->i_i || !net->lfp_cell || !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
+        goto nomem;
+
+    /* normaliser set point */
+    if (p->ee_input_sum_S > 0) {
+        net->ee_set_point = p->ee_input_sum_S;
+    } else {
+        const float *w = am_projection_weights_const(net->pr[AM_CA3_EE]);
+        const size_t ns = am_projection_n_synapses(net->pr[AM_CA3_EE]);
+        double s = 0.0;
+        for (size_t k = 0; k < ns; k++)
+            s += w[k];
+        net->ee_set_point = s / ne;
+    }
+    if (am_net_set_state(net, AM_NET_REST, err)) goto fail;
+    return net;
+nomem:
+    am_error_set(err, AM_ENOMEM, "am_net: out of memory for %d + %d cells", ne, ni);
+fail:
+    am_error_prefix(err, "am_net_alloc: ");
+    am_net_free(net);
+    return NULL;
+}
+
+am_status am_net_set_state(am_net *net, am_net_state s, am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_set_state: net is NULL");
+    if ((int)s < 0 || s >= AM_NET_N_STATES)
+        return am_error_set(err, AM_EINVAL,
+                            "am_net_set_state: unknown state %d (AM_NET_RUN, _REST or _SLEEP)",
+                            (int)s);
+    net->state = s;
+    const am_net_state_params *q = &net->p.state[s];
+    am_stdp_set_enabled(net->stdp, q->stdp_on);
+    am_projection_set_scale(net->pr[AM_CA3_EE], q->ee_transmission);
+    update_pc_drive(net);
+    return AM_OK;
+}
+
+am_net_state am_net_get_state(const am_net *net) {
+    return net->state;
+}
+
+am_status am_net_set_drive_rates(am_net *net, const double *rates_hz, am_error *err) {
+    if (!net || !rates_hz)
+        return am_error_set(err, AM_EINVAL, "am_net_set_drive_rates: NULL argument");
+    for (int c = 0; c < net->p.n_e; c++)
+        if (!(isfinite(rates_hz[c]) && rates_hz[c] >= 0))
+            return am_error_set(err, AM_EINVAL,
+                                "am_net_set_drive_rates: rate of cell %d is %g Hz; rates must be "
+                                "finite and >= 0",
+                                c, rates_hz[c]);
+    memcpy(net->place_rates, rates_hz, (size_t)net->p.n_e * sizeof(double));
+    update_pc_drive(net);
+    return AM_OK;
+}
+
+/* Poisson count from a 32-bit uniform word by inverse CDF; p0 = exp(-lam). */
+static inline int poisson_count(uint32_t word, double lam, double p0) {
+    const double u = ((double)word + 0.5) * (1.0 / 4294967296.0);
+    if (u < p0) return 0;
+    int k = 0;
+    double pk = p0, F = p0;
+    while (u >= F && k < AM_NET_POISSON_KMAX) {
+        k++;
+        pk *= lam / k;
+        F += pk;
+        if (pk == 0.0) break;
+    }
+    return k;
+}
+
+/* Draws this step's drive counts for cells [lo, hi) and advances the drive conductances into
+ * g (S, overwritten). lam/p0 per cell (lam_c/p0_c used when the arrays are NULL). */
+static void drive_step(const am_net *net, const drive *dr, double *dstate, double *rstate,
+                       const double *lam, const double *p0, double lam_c, double p0_c, double w,
+                       uint32_t draw, int lo, int hi, double *g) {
+    const uint64_t step = (uint64_t)net->step;
+    uint32_t words[4];
+    uint32_t cur_block = UINT32_MAX;
+    for (int c = lo; c < hi; c++) {
+        const double l = lam ? lam[c] : lam_c;
+        const double q0 = p0 ? p0[c] : p0_c;
+        double x = 0.0;
+        if (l > 0) {
+            const uint32_t blk = (uint32_t)c >> 2;
+            if (blk != cur_block) {
+                am_rng_block(net->noise, step, blk, draw, words);
+                cur_block = blk;
+            }
+            x = w * poisson_count(words[c & 3], l, q0);
+        }
+        double d = dstate[c] * dr->ed + x;
+        double r = rstate[c] * dr->er + x;
+        /* flush states below AM_NET_G_TINY to 0: a silent cell would otherwise pass through
+         * subnormal numbers, which are slow on x86 */
+        d = d < AM_NET_G_TINY ? 0.0 : d;
+        r = r < AM_NET_G_TINY ? 0.0 : r;
+        dstate[c] = d;
+        rstate[c] = r;
+        g[c] = dr->norm * (d - r);
+    }
+}
+
+static void range_of(int n, int t, int nt, int *lo, int *hi) {
+    *lo = (int)((long)n * t / nt);
+    *hi = (int)((long)n * (t + 1) / nt);
+}
+
+static int n_threads(const am_net *net) {
+#ifdef _OPENMP
+    return net->p.n_threads > 1 ? net->p.n_threads : 1;
+#else
+    (void)net;
+    return 1;
+#endif
+}
+
+static int thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static void phase_inputs(am_net *net, int t, int nt) {
+    const int ne = net->p.n_e, ni = net->p.n_i;
+    const long s = net->step;
+    const double Ee = net->p.e_exc_V, Ei = net->p.e_inh_V;
+    int elo, ehi, ilo, ihi;
+    range_of(ne, t, nt, &elo, &ehi);
+    range_of(ni, t, nt, &ilo, &ihi);
+    am_projection_advance_range(net->pr[AM_CA3_EE], s, net->g_ee, elo, ehi);
+    am_projection_advance_range(net->pr[AM_CA3_IE], s, net->g_ie, elo, ehi);
+    am_projection_advance_range(net->pr[AM_CA3_EI], s, net->g_ei, ilo, ihi);
+    am_projection_advance_range(net->pr[AM_CA3_II], s, net->g_ii, ilo, ihi);
+
+    /* PC drive: g into i_e as scratch, then currents */
+    drive_step(net, &net->de, net->de.d, net->de.r, net->de.lambda, net->de.p0, 0, 0, net->pc_w, 0,
+               elo, ehi, net->i_e);
+    const double *v = am_adex_v(net->pc);
+    for (int c = elo; c < ehi; c++) {
+        const double ge = net->g_ee[c] + net->i_e[c], gi = net->g_ie[c];
+        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]);
+        net->i_e[c] = ia + ig;
+        net->lfp_cell[c] = fabs(ia) + fabs(ig);
+    }
+
+    /* BC drive: rate r (1 + m cos(2 pi f t)) at the step's start time */
+    const am_net_state_params *q = &net->p.state[net->state];
+    double rate = q->bc_rate_hz;
+    if (q->bc_theta_hz > 0)
+        rate *=
+            1.0 + q->bc_theta_depth * cos(2.0 * AM_NET_PI * q->bc_theta_hz * (double)s * net->p.dt);
+    const double lam = rate * net->p.dt;
+    drive_step(net, &net->di, net->di.d, net->di.r, NULL, NULL, lam, exp(-lam), net->bc_w, 1, ilo,
+               ihi, net->i_i);
+    const double *vb = am_adex_v(net->bc);
+    for (int c = ilo; c < ihi; c++) {
+        const double ge = net->g_ei[c] + net->i_i[c], gi = net->g_ii[c];
+        net->i_i[c] = ge * (Ee - vb[c]) + gi * (Ei - vb[c]);
+    }
+}
+
+static void phase_outputs(am_net *net, int t, int nt) {
+    const int ne = net->p.n_e, ni = net->p.n_i;
+    const long s = net->step;
+    int elo, ehi, ilo, ihi;
+    range_of(ne, t, nt, &elo, &ehi);
+    range_of(ni, t, nt, &ilo, &ihi);
+    am_projection_deliver_range(net->pr[AM_CA3_EE], net->sp_e, net->n_sp_e, s, elo, ehi);
+    am_projection_deliver_range(net->pr[AM_CA3_IE], net->sp_i, net->n_sp_i, s, elo, ehi);
+    am_projection_deliver_range(net->pr[AM_CA3_EI], net->sp_e, net->n_sp_e, s, ilo, ihi);
+    am_projection_deliver_range(net->pr[AM_CA3_II], net->sp_i, net->n_sp_i, s, ilo, ihi);
+    if (am_stdp_enabled(net->stdp))
+        am_stdp_apply_range(net->stdp, net->sp_e, net->n_sp_e, net->sp_e, net->n_sp_e, elo, ehi);
+}
+
+static am_status one_step(am_net *net, am_error *err) {
+    const int nt = n_threads(net);
+    if (nt > 1) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+        phase_inputs(net, thread_id(), nt);
+#endif
+    } else {
+        phase_inputs(net, 0, 1);
+    }
+    const double dt = net->p.dt;
+    am_status st = am_adex_step(net->pc, net->i_e, NULL, dt, net->sp_e, &net->n_sp_e);
+    if (!st) st = am_adex_step(net->bc, net->i_i, NULL, dt, net->sp_i, &net->n_sp_i);
+    if (st) return am_error_set(err, st, "am_net_step: AdEx step failed at step %ld", net->step);
+    if (am_stdp_enabled(net->stdp)) am_stdp_begin_step(net->stdp, net->sp_e, net->n_sp_e);
+    if (nt > 1) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+        phase_outputs(net, thread_id(), nt);
+#endif
+    } else {
+        phase_outputs(net, 0, 1);
+    }
+
+    /* LFP proxy (serial sum in cell order) */
+    double lfp = 0.0;
+    for (int c = 0; c < net->p.n_e; c++)
+        lfp += net->lfp_cell[c];
+    net->lfp_acc += lfp;
+    if (++net->lfp_k == net->lfp_every) {
+        net->lfp_last = net->lfp_acc / net->lfp_every;
+        net->lfp_count++;
+        if (net->lfp_fn) net->lfp_fn(net->lfp_user, (double)(net->step + 1) * dt, net->lfp_last);
+        net->lfp_acc = 0.0;
+        net->lfp_k = 0;
+    }
+
+    /* rates */
+    const int slot = (int)(net->step % net->win);
+    net->win_e += net->n_sp_e - net->cnt_e[slot];
+    net->win_i += net->n_sp_i - net->cnt_i[slot];
+    net->cnt_e[slot] = net->n_sp_e;
+    net->cnt_i[slot] = net->n_sp_i;
+    net->total_e += net->n_sp_e;
+    net->total_i += net->n_sp_i;
+
+    if (net->spike_fn) {
+        const double ts = (double)(net->step + 1) * dt;
+        for (int k = 0; k < net->n_sp_e; k++)
+            net->spike_fn(net->spike_user, AM_NET_E, net->sp_e[k], ts);
+        for (int k = 0; k < net->n_sp_i; k++)
+            net->spike_fn(net->spike_user, AM_NET_I, net->sp_i[k], ts);
+    }
+    net->step++;
+    return AM_OK;
+}
+
+am_status am_net_step(am_net *net, long n_steps, am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_step: net is NULL");
+    if (n_steps < 0)
+        return am_error_set(err, AM_EINVAL, "am_net_step: n_steps = %ld must be >= 0", n_steps);
+    for (long k = 0; k < n_steps; k++) {
+        am_status st = one_step(net, err);
+        if (st) return st;
+    }
+    return AM_OK;
+}
+
+am_status am_net_run(am_net *net, double duration_s, am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_run: net is NULL");
+    if (!(isfinite(duration_s) && duration_s >= 0))
+        return am_error_set(err, AM_EINVAL, "am_net_run: duration %g s must be finite, >= 0",
+                            duration_s);
+    return am_net_step(net, (long)floor(duration_s / net->p.dt + 0.5), err);
+}
+
+am_status am_net_normalise(am_net *net, am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_normalise: net is NULL");
+    am_status st = am_stdp_normalise_inputs(net->pr[AM_CA3_EE], net->ee_set_point, err);
+    if (st) return am_error_prefix(err, "am_net_normalise: ");
+    return AM_OK;
+}
+
+double am_net_ee_input_sum_set_point(const am_net *net) {
+    return net->ee_set_point;
+}
+
+void am_net_set_spike_callback(am_net *net, am_net_spike_fn fn, void *user) {
+    net->spike_fn = fn;
+    net->spike_user = user;
+}
+
+void am_net_set_lfp_callback(am_net *net, am_net_lfp_fn fn, void *user) {
+    net->lfp_fn = fn;
+    net->lfp_user = user;
+}
+
+long am_net_lfp_count(const am_net *net) {
+    return net->lfp_count;
+}
+double am_net_lfp_last(const am_net *net) {
+    return net->lfp_last;
+}
+
+double am_net_rate(const am_net *net, am_net_pop pop) {
+    const long steps = net->step < net->win ? net->step : net->win;
+    if (steps <= 0) return 0.0;
+    const double T = (double)steps * net->p.dt;
+    if (pop == AM_NET_E) return (double)net->win_e / (net->p.n_e * T);
+    return (double)net->win_i / (net->p.n_i * T);
+}
+
+am_status am_net_check_rate(const am_net *net, am_net_pop pop, double lo_hz, double hi_hz,
+                            am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_check_rate: net is NULL");
+    const double r = am_net_rate(net, pop);
+    const char *name = pop == AM_NET_E ? "pyramidal (E)" : "basket (I)";
+    if (!(isfinite(r) && r >= lo_hz && r <= hi_hz))
+        return am_error_set(err, AM_ESTATE,
+                            "%s population rate %.3g Hz over the last %.3g s is outside the band "
+                            "[%g, %g] Hz at t = %.4f s; check the drive rates and weights",
+                            name, r,
+                            (double)(net->step < net->win ? net->step : net->win) * net->p.dt,
+                            lo_hz, hi_hz, am_net_time(net));
+    return AM_OK;
+}
+
+am_status am_net_check_rates(const am_net *net, double lo_hz, double hi_hz, am_error *err) {
+    am_status st = am_net_check_rate(net, AM_NET_E, lo_hz, hi_hz, err);
+    if (st) return st;
+    return am_net_check_rate(net, AM_NET_I, lo_hz, hi_hz, err);
+}
+
+double am_net_time(const am_net *net) {
+    return (double)net->step * net->p.dt;
+}
+long am_net_steps(const am_net *net) {
+    return net->step;
+}
+int am_net_n(const am_net *net, am_net_pop pop) {
+    return pop == AM_NET_E ? net->p.n_e : net->p.n_i;
+}
+long am_net_spike_count(const am_net *net, am_net_pop pop) {
+    return pop == AM_NET_E ? net->total_e : net->total_i;
+}
+const am_net_params *am_net_params_get(const am_net *net) {
+    return &net->p;
+}
+am_projection *am_net_projection(am_net *net, am_ca3_projection which) {
+    if ((int)which < 0 || which >= AM_CA3_MF) return NULL;
+    return net->pr[which];
+}
+am_stdp *am_net_stdp(am_net *net) {
+    return net->stdp;
+}
+const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop) {
+    return pop == AM_NET_E ? net->pc : net->bc;
+}
