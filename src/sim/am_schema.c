@@ -100,6 +100,24 @@ static const am_key_spec schema[] = {
      "how often that gain is redrawn (s): about one pass through a field"},
     {"cells", "rest_gain", AM_KEY_DOUBLE, "0.5", 0, 2, NULL,
      "in-field rate multiplier during awake immobility (no theta)"},
+
+    /* [network] */
+    {"network", "enabled", AM_KEY_BOOL, "false", NA, NULL,
+     "simulate the spiking CA3 network (docs/network.md), driven one-to-one by the place cells"},
+    {"network", "n_e", AM_KEY_INT, "8000", 1, 1000000, NULL,
+     "pyramidal cells (Ecker et al. 2022: 8000); must equal cells.n (place cell i drives cell i)"},
+    {"network", "n_i", AM_KEY_INT, "150", 1, 100000, NULL,
+     "basket cells (Ecker et al. 2022: 150)"},
+    {"network", "dt_ms", AM_KEY_DOUBLE, "0.1", 0.005, 1, NULL,
+     "network time step (ms); run.dt_ms must be a whole multiple of it"},
+    {"network", "ach_scale", AM_KEY_DOUBLE, "0.2", 0.01, 1, NULL,
+     "E->E transmission while running (acetylcholine-like, 0.1-0.3)"},
+    {"network", "place_weight_ns", AM_KEY_DOUBLE, "19.15", 0, 1000, NULL,
+     "weight of the place-cell drive synapse onto each pyramidal cell (nS)"},
+    {"network", "rest_drive_hz", AM_KEY_DOUBLE, "15", 0, 1000, NULL,
+     "mossy-fibre-like Poisson drive of each pyramidal cell at rest and in sleep (Hz; Ecker: 15)"},
+    {"network", "guard_max_hz", AM_KEY_DOUBLE, "50", 1, 1000, NULL,
+     "a run stops with an error when a population's rate over the last second exceeds this (Hz)"},
 };
 /* clang-format on */
 

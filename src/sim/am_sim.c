@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_net.h"
 #include "am_provenance.h"
 
 enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 };
@@ -41,6 +42,14 @@ struct am_sim {
 
     am_session *sess;
     int tb_behavior, tb_events, tb_epochs;
+
+    /* spiking network (network.enabled) */
+    am_net *net;
+    long net_substeps;
+    double *drive;
+    int tb_net, tb_lfp;
+    am_status net_st; /* first error of the network callbacks */
+    am_error net_err;
 
     int done, paused;
     am_sim_summary sum;
@@ -150,6 +159,36 @@ static am_place_params place_params(const am_config *cfg) {
     return p;
 }
 
+static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    am_net_params p = am_net_params_default();
+    p.n_e = (int)am_config_int(cfg, "network.n_e");
+    p.n_i = (int)am_config_int(cfg, "network.n_i");
+    p.dt = am_config_double(cfg, "network.dt_ms") / 1000;
+    p.seed = seed;
+    if (p.n_e != am_place_n_cells(sim->place))
+        return am_config_error(cfg, err, "network.n_e",
+                               "%d pyramidal cells but cells.n = %d place cells; each place cell "
+                               "drives one pyramidal cell, so they must be equal",
+                               p.n_e, am_place_n_cells(sim->place));
+    double ratio = sim->dt / p.dt;
+    sim->net_substeps = lround(ratio);
+    if (sim->net_substeps < 1 || fabs(ratio - (double)sim->net_substeps) > 1e-9)
+        return am_config_error(cfg, err, "network.dt_ms",
+                               "run.dt_ms = %g ms is not a whole multiple of network.dt_ms = %g ms",
+                               sim->dt * 1000, p.dt * 1000);
+    p.state[AM_NET_RUN].ee_transmission = am_config_double(cfg, "network.ach_scale");
+    p.state[AM_NET_RUN].drive_weight_S = am_config_double(cfg, "network.place_weight_ns") * 1e-9;
+    p.state[AM_NET_REST].mf_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
+    p.state[AM_NET_SLEEP].mf_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
+    sim->net = am_net_alloc(&p, err);
+    if (!sim->net) return err ? err->code : AM_EINVAL;
+    sim->drive = calloc((size_t)p.n_e, sizeof *sim->drive);
+    if (!sim->drive) return am_error_set(err, AM_ENOMEM, "out of memory");
+    sim->tb_net = sim->tb_lfp = -1;
+    return AM_OK;
+}
+
 am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     am_sim *sim = calloc(1, sizeof *sim);
     if (!sim) {
@@ -187,6 +226,8 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     sim->place = am_place_alloc(sim->maze, &pp, am_stream_make(seed, "cells.layout"),
                                 am_stream_make(seed, "cells.spikes"), err);
     if (!sim->place) goto fail;
+
+    if (am_config_bool(cfg, "network.enabled") && build_net(sim, seed, err)) goto fail;
 
     sim->s_reward = am_stream_make(seed, "reward.delivery");
     sim->n_sites = am_maze_n_sites(sim->maze);
@@ -411,6 +452,62 @@ static am_status write_cells(am_sim *sim, am_error *err) {
     return st;
 }
 
+/* ---------------------------------------------------------------- network output */
+
+static void net_spike(void *user, am_net_pop pop, int cell, double t_s) {
+    am_sim *sim = user;
+    if (!sim->sess || sim->net_st) return;
+    int32_t p = pop, c = cell;
+    const void *row[] = {&t_s, &p, &c};
+    sim->net_st = am_session_table_row(sim->sess, sim->tb_net, row, &sim->net_err);
+}
+
+static void net_lfp(void *user, double t_s, double lfp_A) {
+    am_sim *sim = user;
+    (void)t_s;
+    if (!sim->sess || sim->net_st) return;
+    const void *row[] = {&lfp_A};
+    sim->net_st = am_session_table_row(sim->sess, sim->tb_lfp, row, &sim->net_err);
+}
+
+/* Mean and SD of the E->E weights (S), for /network before and after learning. */
+static void ee_weight_stats(am_net *net, double *mean, double *sd) {
+    am_projection *ee = am_net_projection(net, AM_CA3_EE);
+    size_t n = am_projection_n_synapses(ee);
+    const float *w = am_projection_weights_const(ee);
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        s1 += w[i];
+        s2 += (double)w[i] * w[i];
+    }
+    *mean = n ? s1 / (double)n : NAN;
+    *sd = n ? sqrt(fmax(0.0, s2 / (double)n - *mean * *mean)) : NAN;
+}
+
+static am_status record_net(am_sim *sim, am_error *err) {
+    am_session *s = sim->sess;
+    static const char *const names[] = {"t", "population", "cell"};
+    static const am_col_type types[] = {AM_COL_F64, AM_COL_I32, AM_COL_I32};
+    static const char *const units[] = {"s", "0 pyramidal (E), 1 basket (I)", "index"};
+    sim->tb_net = am_session_table_open(s, "/network/spikes", 3, names, types, units, err);
+    if (sim->tb_net < 0) return err ? err->code : AM_EIO;
+    static const char *const lname[] = {"broadband"};
+    static const am_col_type ltype[] = {AM_COL_F64};
+    static const char *const lunit[] = {"A: summed |AMPA| + |GABA| current onto pyramidal cells"};
+    sim->tb_lfp = am_session_table_open(s, "/lfp", 1, lname, ltype, lunit, err);
+    if (sim->tb_lfp < 0) return err ? err->code : AM_EIO;
+    double mean, sd;
+    ee_weight_stats(sim->net, &mean, &sd);
+    am_status st = am_session_attr_i64(s, "/network", "n_e", am_net_n(sim->net, AM_NET_E), err);
+    st = st ? st : am_session_attr_i64(s, "/network", "n_i", am_net_n(sim->net, AM_NET_I), err);
+    st = st ? st : am_session_attr_f64(s, "/network", "dt_s", am_net_params_get(sim->net)->dt, err);
+    st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_mean_before_S", mean, err);
+    st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_sd_before_S", sd, err);
+    am_net_set_spike_callback(sim->net, net_spike, sim);
+    am_net_set_lfp_callback(sim->net, net_lfp, sim);
+    return st;
+}
+
 am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am_error *err) {
     if (sim->sess || sim->step > 0)
         return am_error_set(err, AM_ESTATE,
@@ -453,6 +550,7 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     if (sim->tb_epochs < 0) return err ? err->code : AM_EIO;
     st = st ? st : am_session_write_strs(s, "/epochs/kind_names", mode_names, 3, err);
     st = st ? st : am_session_spikes_begin(s, am_place_n_cells(sim->place), err);
+    if (!st && sim->net) st = record_net(sim, err);
     return st;
 }
 
@@ -535,6 +633,28 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         if (st) return st;
     }
 
+    if (sim->net) {
+        am_net_state ns = a->mode == AM_MODE_RUN    ? AM_NET_RUN
+                          : a->mode == AM_MODE_REST ? AM_NET_REST
+                                                    : AM_NET_SLEEP;
+        if (am_net_get_state(sim->net) != ns && (st = am_net_set_state(sim->net, ns, err)))
+            return st;
+        am_place_rates(sim->place, a, sim->drive);
+        st = am_net_set_drive_rates(sim->net, sim->drive, err);
+        st = st ? st : am_net_step(sim->net, sim->net_substeps, err);
+        if (st) return st;
+        if (sim->net_st) {
+            if (err) *err = sim->net_err;
+            return sim->net_st;
+        }
+        if ((sim->step + 1) % lround(1.0 / sim->dt) == 0) {
+            double hi = am_config_double(sim->cfg, "network.guard_max_hz");
+            if (am_net_check_rates(sim->net, 0.0, hi, err))
+                return am_config_error(sim->cfg, err, "network.guard_max_hz", "at t = %.1f s: %s",
+                                       sim->t, err ? err->msg : "");
+        }
+    }
+
     int ev = am_agent_step(sim->agent, (uint64_t)sim->step, sim->dt);
     sim->step++;
     sim->t = (double)sim->step * sim->dt;
@@ -542,6 +662,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
 
     if ((ev & AM_AGENT_ARRIVED) && a->site >= 0) {
         sim->sum.laps++;
+        if (sim->net && (st = am_net_normalise(sim->net, err))) return st; /* once per lap */
         double mag = sim->site_reward[a->site];
         double u = am_rng_u01(sim->s_reward, (uint64_t)sim->step, (uint32_t)a->site, 0);
         if (mag > 0 && u < sim->reward_prob) {
@@ -605,6 +726,15 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
     st = st ? st : am_session_attr_i64(s, "/summary", "omissions", sim->sum.omissions, err);
     st = st ? st : am_session_attr_i64(s, "/summary", "spikes", sim->sum.spikes, err);
     st = st ? st : am_session_attr_f64(s, "/summary", "dt_s", sim->dt, err);
+    if (!st && sim->net) {
+        double mean, sd;
+        ee_weight_stats(sim->net, &mean, &sd);
+        const am_net_params *np = am_net_params_get(sim->net);
+        st = am_session_attr_f64(s, "/network", "ee_weight_mean_after_S", mean, err);
+        st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_sd_after_S", sd, err);
+        st = st ? st : am_session_attr_f64(s, "/lfp", "rate_hz", 1.0 / np->lfp_interval_s, err);
+        st = st ? st : am_session_attr_f64(s, "/lfp", "t0_s", np->lfp_interval_s, err);
+    }
     return st;
 }
 

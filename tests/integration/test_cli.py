@@ -258,5 +258,27 @@ class Analyze(unittest.TestCase):
                 self.assertNotIn("fields", f)
 
 
+class Network(unittest.TestCase):
+    """network.enabled: the CA3 network runs inside `ammon run` and its output is in the file."""
+
+    def test_network_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "net.h5")
+            r = run(["run", LINEAR, "-o", out, "--quiet", "--set", "network.enabled=true",
+                     "--set", "network.n_e=80", "--set", "cells.n=80", "--set", "network.n_i=8",
+                     "--set", "protocol.epochs=run 3 s, rest 2 s"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(out) as f:
+                t = f["network/spikes/t"][()]
+                pop = f["network/spikes/population"][()]
+                self.assertTrue(np.all(np.diff(t) >= 0))
+                self.assertTrue(set(np.unique(pop)) <= {0, 1})
+                self.assertTrue(np.all((t >= 0) & (t < 5.0)))
+                lfp = f["lfp/broadband"][()]
+                self.assertEqual(len(lfp), 5000)  # 1 kHz over 5 s
+                self.assertEqual(f["lfp"].attrs["rate_hz"], 1000.0)
+                self.assertIn("ee_weight_mean_after_S", f["network"].attrs)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)

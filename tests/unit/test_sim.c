@@ -120,11 +120,40 @@ static void errors_name_the_key(void) {
     am_config_free(c);
 }
 
+static void network_runs_inside_the_sim(void) {
+    const char *sets[] = {"network.enabled=true", "network.n_e=60", "cells.n=60", "network.n_i=6",
+                          "protocol.epochs=run 2 s, rest 1 s"};
+    am_config *c = config(sets, 5);
+    am_error err = {0};
+    am_sim *sim = am_sim_alloc(c, &err);
+    CHECK(sim != NULL);
+    if (sim) {
+        CHECK(am_sim_run(sim, NULL, NULL, NULL, &err) == AM_OK);
+        CHECK_NEAR(am_sim_time(sim), 3.0, 1e-9);
+        am_sim_free(sim);
+    }
+    am_config_free(c);
+    /* one place cell per pyramidal cell */
+    const char *bad[] = {"network.enabled=true", "network.n_e=60", "cells.n=50"};
+    c = config(bad, 3);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "network.n_e");
+    am_config_free(c);
+    /* the sim step must be a whole number of network steps */
+    const char *bad_dt[] = {"network.enabled=true", "network.n_e=60", "cells.n=60",
+                            "network.dt_ms=0.3"};
+    c = config(bad_dt, 4);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "network.dt_ms");
+    am_config_free(c);
+}
+
 int main(void) {
     RUN_TEST(runs_protocol_to_the_end);
     RUN_TEST(pause_mode_and_reward_changes);
     RUN_TEST(omissions_when_reward_is_zero);
     RUN_TEST(same_seed_same_spikes);
     RUN_TEST(errors_name_the_key);
+    RUN_TEST(network_runs_inside_the_sim);
     return TEST_REPORT();
 }
