@@ -250,6 +250,8 @@ fail:
 
 void am_sim_free(am_sim *sim) {
     if (!sim) return;
+    am_net_free(sim->net);
+    free(sim->drive);
     am_place_free(sim->place);
     am_agent_free(sim->agent);
     am_maze_free(sim->maze);
