@@ -294,55 +294,84 @@ static am_status write_paths(am_session *s, const am_paths *p, am_error *err) {
     return st;
 }
 
-#define NCOL 33
+#define NCOL 35
 static am_status write_events(am_session *s, const am_recording *r, const am_candidate *c,
-                              const am_replay_result *res, int n, double run_speed, am_error *err) {
-    static const char *const names[NCOL] = {
-        "start",       "stop",           "peak_t",       "source",
-        "peak_z",      "ripple_freq_hz", "epoch_kind",   "n_bins",
-        "n_active",    "decoded",        "template",     "path",
-        "wcorr",       "wcorr_p_col",    "wcorr_p_cell", "radon_score",
-        "radon_p_col", "radon_p_cell",   "rank_r",       "rank_p_cell",
-        "slope_m_s",   "speed_m_s",      "compression",  "start_pos",
-        "end_pos",     "direction",      "rat_pos",      "rat_x",
-        "rat_y",       "local",          "significant",  "continuity_steps",
-        "goal_cos"};
+                              const am_replay_result *res, int n, double run_speed, int linear_path,
+                              double min_speed, am_error *err) {
+    static const char *const names[NCOL] = {"start",
+                                            "stop",
+                                            "peak_t",
+                                            "source",
+                                            "peak_z",
+                                            "ripple_freq_hz",
+                                            "epoch_kind",
+                                            "n_bins",
+                                            "n_active",
+                                            "decoded",
+                                            "template",
+                                            "path",
+                                            "wcorr",
+                                            "wcorr_p_col",
+                                            "wcorr_p_cell",
+                                            "radon_score",
+                                            "radon_p_col",
+                                            "radon_p_cell",
+                                            "rank_r",
+                                            "rank_p_cell",
+                                            "slope_m_s",
+                                            "speed_m_s",
+                                            "compression",
+                                            "start_pos",
+                                            "end_pos",
+                                            "direction",
+                                            "rat_pos",
+                                            "rat_x",
+                                            "rat_y",
+                                            "local",
+                                            "significant",
+                                            "continuity_steps",
+                                            "goal_cos",
+                                            "heading",
+                                            "direction_vs_heading"};
     static const am_col_type F = AM_COL_F64, I = AM_COL_I32;
-    static const am_col_type types[NCOL] = {F, F, F, I, F, F, I, I, I, I, I, I, F, F, F, F, F,
-                                            F, F, F, F, F, F, F, F, I, F, F, F, I, I, I, F};
-    static const char *const units[NCOL] = {"s",
-                                            "s",
-                                            "s",
-                                            "0 ripple, 1 multi-unit, 2 given",
-                                            "z",
-                                            "Hz",
-                                            "0 run, 1 rest, 2 sleep",
-                                            "",
-                                            "",
-                                            "1 if decoded",
-                                            "running direction of the maps",
-                                            "row of /paths",
-                                            "",
-                                            "p",
-                                            "p",
-                                            "mean posterior",
-                                            "p",
-                                            "p",
-                                            "",
-                                            "p",
-                                            "m/s",
-                                            "m/s",
-                                            "x running speed",
-                                            "m",
-                                            "m",
-                                            "+1 forward, -1 reverse",
-                                            "m",
-                                            "m",
-                                            "m",
-                                            "1 if local",
-                                            "1 if significant",
-                                            "steps",
-                                            ""};
+    static const am_col_type types[NCOL] = {F, F, F, I, F, F, I, I, I, I, I, I, F, F, F, F, F, F,
+                                            F, F, F, F, F, F, F, I, F, F, F, I, I, I, F, I, I};
+    static const char *const units[NCOL] = {
+        "s",
+        "s",
+        "s",
+        "0 ripple, 1 multi-unit, 2 given",
+        "z",
+        "Hz",
+        "0 run, 1 rest, 2 sleep",
+        "",
+        "",
+        "1 if decoded",
+        "running direction of the maps",
+        "row of /paths",
+        "",
+        "p",
+        "p",
+        "mean posterior",
+        "p",
+        "p",
+        "",
+        "p",
+        "m/s",
+        "m/s",
+        "x running speed",
+        "m",
+        "m",
+        "+1 forward, -1 reverse",
+        "m",
+        "m",
+        "m",
+        "1 if local",
+        "1 if significant",
+        "steps",
+        "",
+        "+1 / -1: last running direction (lin) before the event",
+        "+1 the line moves the way the rat last ran, -1 back"};
     int tb = am_session_table_open(s, "/events", NCOL, names, types, units, err);
     if (tb < 0) return err ? err->code : AM_EIO;
     for (int i = 0; i < n; i++) {
@@ -350,6 +379,17 @@ static am_status write_events(am_session *s, const am_recording *r, const am_can
         size_t pi = am_recording_pos_index(r, c[i].peak_t);
         double rat_pos = r->lin ? r->lin[pi] : NAN, rx = r->x[pi], ry = r->y[pi];
         double comp = run_speed > 0 ? q->speed_m_s / run_speed : NAN;
+        /* heading: the sign of the last change of linear position while running, before the
+         * event (single-path tracks, where the path coordinate is the linear position) */
+        int32_t heading = 0, vs_heading = 0;
+        if (r->lin && linear_path) {
+            for (size_t j = pi; j > 0 && heading == 0; j--)
+                if (r->speed[j] > min_speed && isfinite(r->lin[j]) && isfinite(r->lin[j - 1]) &&
+                    r->lin[j] != r->lin[j - 1])
+                    heading = r->lin[j] > r->lin[j - 1] ? 1 : -1;
+            if (heading && q->decoded && isfinite(q->slope_m_s) && q->slope_m_s != 0)
+                vs_heading = (q->slope_m_s > 0 ? 1 : -1) * heading;
+        }
         int32_t src = c[i].source, ek = c[i].epoch_kind, nb = q->n_bins, na = q->n_active,
                 dec = q->decoded, tm = q->tmpl, pa = q->path, dir = q->direction, loc = q->local,
                 sig = q->significant, cs = q->continuity_steps;
@@ -385,7 +425,9 @@ static am_status write_events(am_session *s, const am_recording *r, const am_can
                                  &loc,
                                  &sig,
                                  &cs,
-                                 &q->goal_cos};
+                                 &q->goal_cos,
+                                 &heading,
+                                 &vs_heading};
         am_status st = am_session_table_row(s, tb, row, err);
         if (st) return st;
     }
@@ -577,7 +619,9 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
     st = st ? st
             : am_session_attr_f64(s, "/decoding_run", "bin_s",
                                   am_config_double(cfg, "analysis.run_bin_ms") * MS, err);
-    st = st ? st : write_events(s, r, cand, res, n_cand, maps->median_run_speed, err);
+    st = st ? st
+            : write_events(s, r, cand, res, n_cand, maps->median_run_speed, linear, rp.min_speed,
+                           err);
     st = st ? st : write_paths(s, tb.paths, err);
     st = st ? st : write_posteriors(s, res, n_cand, err);
     free(rat_xy);

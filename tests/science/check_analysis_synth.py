@@ -151,6 +151,18 @@ if n_clear:
     results.append(report("synth: replay template", tok >= 0.95,
                           f"{tok * 100:.0f} % of {n_clear} clear events (need >= 95 %)"))
 
+    # direction relative to the rat's heading (its last running direction): the true movement of
+    # the replay along the track is + for forward replays of template 0 (cells of the increasing
+    # direction) and for reverse replays of template 1; same 95 % as the template-based direction
+    heading = col("heading")
+    vs = col("direction_vs_heading")
+    lin_dir = np.where(true_tmpl == 0, 1, -1) * true_dir
+    hv = clear & (heading != 0)
+    hok = float(np.mean(vs[hv] == lin_dir[hv] * heading[hv])) if hv.any() else 0.0
+    results.append(report("synth: direction vs heading", hv.sum() >= 15 and hok >= 0.95,
+                          f"{hok * 100:.0f} % of {int(hv.sum())} clear events with a heading "
+                          f"(need >= 95 % of >= 15)"))
+
 # stationary bumps: either not significant or a slow line. A flat blob beats both shuffles
 # (p ~ 0.001), and a line tilted within the Radon band scores about as well as a flat one, so the
 # slope is constrained only to about (band + bump width) / duration; allow 10 % (2 of 24) a
