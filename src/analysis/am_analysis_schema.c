@@ -4,6 +4,9 @@
 #define A "analysis"
 /* clang-format off */
 static const am_key_spec schema[] = {
+    {A, "units", AM_KEY_CHOICE, "place", NA, "place|network",
+     "whose spikes to analyse: the place cells (/units) or the network's pyramidal cells "
+     "(/network/spikes, runs with network.enabled)"},
     {A, "seed", AM_KEY_INT, "1", 0, 4294967295.0, NULL,
      "seed of every shuffle (streams analysis.si_shuffle, analysis.replay, analysis.ripple_freq)"},
     /* place fields */

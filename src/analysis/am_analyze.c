@@ -503,6 +503,11 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
 
     r = am_recording_read(o->input, err);
     if (!r) return err ? err->code : AM_EIO;
+    if (!strcmp(am_config_str(cfg, "analysis.units"), "network") &&
+        (st = am_recording_use_network(r, err))) {
+        am_recording_free(r);
+        return st;
+    }
     sum->n_units = r->n_units;
     am_ratemap_params rp = ratemap_params(cfg);
     am_event_params ep = event_params(cfg);

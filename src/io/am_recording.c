@@ -1126,3 +1126,86 @@ size_t am_recording_pos_index(const am_recording *r, double t) {
     }
     return lo;
 }
+
+am_status am_recording_use_network(am_recording *r, am_error *err) {
+    if (!r || !r->path) return am_error_set(err, AM_EINVAL, "recording: none given");
+    H5E_auto2_t efunc = NULL;
+    void *edata = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    rd c = {-1, r->path, err};
+    double *t = NULL, n_e = 0;
+    int *pop = NULL, *cell = NULL;
+    int64_t *idx = NULL, *fill = NULL;
+    double *times = NULL;
+    size_t nt = 0, np = 0, nc = 0;
+    am_status st = AM_OK;
+    c.file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (c.file < 0) {
+        st = am_error_set(err, AM_EIO, "recording '%s' cannot be opened", r->path);
+        goto done;
+    }
+    if (!has(&c, "/network/spikes/t") || !attr_f64(&c, "/network", "n_e", &n_e) || !(n_e >= 1)) {
+        st = fail(&c, AM_EINVAL,
+                  "has no network spikes (/network/spikes and /network attribute n_e): was it "
+                  "run with network.enabled = true?");
+        goto done;
+    }
+    st = read_vec(&c, "/network/spikes/t", &t, &nt);
+    st = st ? st : read_vec_int(&c, "/network/spikes/population", &pop, &np);
+    st = st ? st : read_vec_int(&c, "/network/spikes/cell", &cell, &nc);
+    if (st) goto done;
+    if (np != nt || nc != nt) {
+        st = fail(&c, AM_EINVAL, "'/network/spikes' columns have different lengths");
+        goto done;
+    }
+    size_t nu = (size_t)n_e, ns = 0;
+    idx = calloc(nu, sizeof *idx);
+    fill = calloc(nu + 1, sizeof *fill);
+    if (!idx || !fill) {
+        st = nomem(&c, "network spikes");
+        goto done;
+    }
+    /* counting sort by cell, keeping time order: the NWB ragged layout of the pyramidal cells */
+    for (size_t i = 0; i < nt; i++) {
+        if (pop[i] != 0) continue;
+        if (cell[i] < 0 || (size_t)cell[i] >= nu) {
+            st = fail(&c, AM_EINVAL, "'/network/spikes/cell' has cell %d out of range", cell[i]);
+            goto done;
+        }
+        fill[cell[i] + 1]++;
+        ns++;
+    }
+    for (size_t u = 0; u < nu; u++)
+        fill[u + 1] += fill[u];
+    for (size_t u = 0; u < nu; u++)
+        idx[u] = fill[u + 1];
+    times = malloc((ns ? ns : 1) * sizeof *times);
+    if (!times) {
+        st = nomem(&c, "network spikes");
+        goto done;
+    }
+    for (size_t i = 0; i < nt; i++)
+        if (pop[i] == 0) times[fill[cell[i]]++] = t[i];
+    free(r->index);
+    free(r->spike_times);
+    free(r->st);
+    free(r->su);
+    r->index = NULL;
+    r->spike_times = NULL;
+    r->st = NULL;
+    r->su = NULL;
+    st = finish_units(&c, r, "/network/spikes", idx, nu, times, ns);
+    idx = NULL; /* owned by r now */
+    times = NULL;
+done:
+    if (c.file >= 0) H5Fclose(c.file);
+    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+    free(t);
+    free(pop);
+    free(cell);
+    free(idx);
+    free(fill);
+    free(times);
+    return st;
+}

@@ -66,6 +66,11 @@ typedef struct am_recording {
 am_recording *am_recording_read(const char *path, am_error *err);
 void am_recording_free(am_recording *r);
 
+/* Replaces the recording's units with the pyramidal cells of ammon's spiking network
+ * (/network/spikes, population 0; n_e units from the /network attribute), so the analysis decodes
+ * the network's own activity. AM_EINVAL if the file has no network spikes. */
+am_status am_recording_use_network(am_recording *r, am_error *err);
+
 /* Epoch kind at time t (AM_EPOCH_UNKNOWN outside every epoch). */
 int am_recording_epoch_at(const am_recording *r, double t);
 /* Index of the position sample at or before t (clamped to [0, n_pos - 1]). */

@@ -278,6 +278,18 @@ class Network(unittest.TestCase):
                 self.assertEqual(len(lfp), 5000)  # 1 kHz over 5 s
                 self.assertEqual(f["lfp"].attrs["rate_hz"], 1000.0)
                 self.assertIn("ee_weight_mean_after_S", f["network"].attrs)
+            # the analysis can decode the network's own pyramidal cells instead of the place cells
+            an = os.path.join(d, "an.h5")
+            r = run(["analyze", out, "-o", an, "--set", "analysis.units=network"] + Analyze.FAST)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(an) as f:
+                self.assertEqual(f["fields/rate"].shape[1], 80)
+            # a session without a network says so
+            plain = os.path.join(d, "plain.h5")
+            self.assertEqual(run(["run", LINEAR, "-o", plain] + SHORT).returncode, 0)
+            r = run(["analyze", plain, "-o", an + "2", "--set", "analysis.units=network"])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("network.enabled", r.stderr)
 
 
 if __name__ == "__main__":
