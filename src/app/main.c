@@ -10,6 +10,7 @@
 
 #include "am_analysis_schema.h"
 #include "am_analyze.h"
+#include "am_net.h"
 #include "am_progress.h"
 #include "am_schema.h"
 #include "am_session.h"
@@ -308,7 +309,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                s.n_epochs_done, s.n_epochs_done == 1 ? "" : "s", s.laps, s.rewards, s.omissions);
         printf("  %d place cells (%d with a field), %ld spikes, mean rate %.2f Hz\n", n, active,
                s.spikes, s.t_end > 0 ? (double)s.spikes / n / s.t_end : 0.0);
-        printf("  wall time %.2f s: %.0fx real time\n", wall, wall > 0 ? s.t_end / wall : 0.0);
+        const am_net *net = am_sim_net(sim);
+        if (net && s.t_end > 0)
+            printf("  network: %d pyramidal cells at %.2f Hz, %d basket cells at %.2f Hz (means)\n",
+                   am_net_n(net, AM_NET_E),
+                   (double)am_net_spike_count(net, AM_NET_E) / am_net_n(net, AM_NET_E) / s.t_end,
+                   am_net_n(net, AM_NET_I),
+                   (double)am_net_spike_count(net, AM_NET_I) / am_net_n(net, AM_NET_I) / s.t_end);
+        printf("  wall time %.2f s: %.1fx real time\n", wall, wall > 0 ? s.t_end / wall : 0.0);
         printf("  wrote %s\n", out_path);
     }
     rc = 0;

@@ -763,6 +763,10 @@ const am_agent_state *am_sim_agent_state(const am_sim *sim) {
 const am_maze *am_sim_maze(const am_sim *sim) {
     return sim->maze;
 }
+const am_net *am_sim_net(const am_sim *sim) {
+    return sim->net;
+}
+
 const am_place *am_sim_place(const am_sim *sim) {
     return sim->place;
 }

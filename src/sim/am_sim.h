@@ -54,6 +54,10 @@ am_agent_mode am_sim_mode(const am_sim *sim);
 const am_agent_state *am_sim_agent_state(const am_sim *sim);
 const am_maze *am_sim_maze(const am_sim *sim);
 const am_place *am_sim_place(const am_sim *sim);
+/* The spiking network (network.enabled), NULL when it is off. */
+struct am_net;
+const struct am_net *am_sim_net(const am_sim *sim);
+
 /* Spikes emitted by the last step (time order). */
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
 
