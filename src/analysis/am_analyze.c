@@ -136,6 +136,13 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Median of v[0..n) (sorts v in place); NaN for n = 0. */
+static double median_inplace(double *v, size_t n) {
+    if (n == 0) return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 static am_status decode_running(const am_recording *r, const am_ratemaps *full,
                                 const am_ratemap_params *rp, const am_replay_params *pp,
                                 double bin_s, run_decode *out, am_error *err) {
@@ -231,8 +238,7 @@ static am_status decode_running(const am_recording *r, const am_ratemaps *full,
         double *tmp = malloc(sizeof(double) * out->n);
         if (!tmp) return am_error_set(err, AM_ENOMEM, "out of memory");
         memcpy(tmp, out->error, sizeof(double) * out->n);
-        qsort(tmp, out->n, sizeof(double), cmp_double);
-        out->median = out->n % 2 ? tmp[out->n / 2] : 0.5 * (tmp[out->n / 2 - 1] + tmp[out->n / 2]);
+        out->median = median_inplace(tmp, out->n);
         free(tmp);
     }
     return st;
@@ -578,12 +584,7 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
             if (speeds && isfinite(res[i].speed_m_s)) speeds[ns++] = res[i].speed_m_s;
         }
     }
-    sum->median_speed_m_s = NAN;
-    if (speeds && ns > 0) {
-        qsort(speeds, (size_t)ns, sizeof(double), cmp_double);
-        sum->median_speed_m_s =
-            ns % 2 ? speeds[ns / 2] : 0.5 * (speeds[ns / 2 - 1] + speeds[ns / 2]);
-    }
+    sum->median_speed_m_s = speeds ? median_inplace(speeds, (size_t)ns) : NAN;
     free(speeds);
     sum->decode_error_median_m = rd.median;
     sum->ripple_peak_hz = have_spec ? spec.peak_hz : NAN;

@@ -614,7 +614,7 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
         pc->rem[i] = (float)-log(am_rng_u01(spikes, 0, (uint32_t)i, NO_DRAW));
     pc->bg_rem = -log(am_rng_u01(spikes, 0, (uint32_t)pc->n, NO_DRAW));
     pc->base_pkg = malloc((size_t)(pc->n_entries + 1) * sizeof *pc->base_pkg);
-    pc->gain = malloc((size_t)pc->n * sizeof *pc->gain);
+    pc->gain = calloc((size_t)pc->n, sizeof *pc->gain);
     if (!pc->base_pkg || !pc->gain) goto nomem;
     if (pc->n_entries) memcpy(pc->base_pkg, pc->e_pkg, (size_t)pc->n_entries * sizeof *pc->e_pkg);
     pc->gain_block = INT64_MIN;
@@ -656,12 +656,15 @@ static int64_t block_of(const am_place *pc, double t) {
 /* Brings every cell's gain, and the fast entries' peaks, to block b. */
 static void update_gains(am_place *pc, int64_t b) {
     if (pc->gain_block == b) return;
-    for (int c = 0; c < pc->n; c++)
-        pc->gain[c] = (float)gain_of_block(pc, c, b);
-    for (int i = 0; i < pc->n_entries; i++) {
-        int c = pc->e_cell[i];
-        pc->e_pkg[i] = pc->base_pkg[i] * (c >= 0 ? pc->gain[c] : 1.0f);
-    }
+    for (int j = 0; j < pc->n_act; j++) /* cells without a field have no field term */
+        pc->gain[pc->act[j]] = (float)gain_of_block(pc, pc->act[j], b);
+    /* fast entries hold cell indices (-1 for padding); generic entries hold active indices and
+     * take the gain in generic_inputs */
+    for (int l = 0; l < pc->n_lists; l++)
+        for (int i = pc->l_first[l]; i < pc->l_first[l] + pc->l_nf[l]; i++) {
+            int c = pc->e_cell[i];
+            pc->e_pkg[i] = c >= 0 ? pc->base_pkg[i] * pc->gain[c] : 0.0f;
+        }
     pc->gain_block = b;
 }
 

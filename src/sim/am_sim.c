@@ -46,6 +46,7 @@ struct am_sim {
     /* spiking network (network.enabled) */
     am_net *net;
     long net_substeps;
+    long steps_per_s; /* rate guard checked once per simulated second */
     double *drive;
     int tb_net, tb_lfp;
     am_status net_st; /* first error of the network callbacks */
@@ -186,6 +187,7 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     sim->drive = calloc((size_t)p.n_e, sizeof *sim->drive);
     if (!sim->drive) return am_error_set(err, AM_ENOMEM, "out of memory");
     sim->tb_net = sim->tb_lfp = -1;
+    sim->steps_per_s = lround(1.0 / sim->dt) > 0 ? lround(1.0 / sim->dt) : 1;
     return AM_OK;
 }
 
@@ -649,7 +651,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
             if (err) *err = sim->net_err;
             return sim->net_st;
         }
-        if ((sim->step + 1) % lround(1.0 / sim->dt) == 0) {
+        if ((sim->step + 1) % sim->steps_per_s == 0) {
             double hi = am_config_double(sim->cfg, "network.guard_max_hz");
             if (am_net_check_rates(sim->net, 0.0, hi, err))
                 return am_config_error(sim->cfg, err, "network.guard_max_hz", "at t = %.1f s: %s",
