@@ -10,6 +10,7 @@
 #endif
 
 #include "am_rng.h"
+#include "am_stp.h"
 
 #define AM_NET_PI 3.14159265358979323846
 #define AM_NET_POISSON_KMAX 64
@@ -28,6 +29,7 @@ struct am_net {
     am_adex_pop *pc, *bc;
     am_projection *pr[4]; /* EE, EI, IE, II */
     am_stdp *stdp;
+    am_stp *stp; /* E->E short-term depression */
     am_stream noise;
     am_net_state state;
     long step;
@@ -81,7 +83,10 @@ am_net_params am_net_params_default(void) {
     p.e_exc_V = 0.0;
     p.e_inh_V = -70e-3;
     p.stdp = am_stdp_ca3_symmetric();
-    p.ee_input_sum_S = 0.0;
+    p.ee_stp.u = 0.0; /* off until tuned; see docs/network.md */
+    p.ee_stp.tau_rec_s = 0.8;
+    p.ee_mean_input_S = 0.0;
+    p.ee_norm_cap = 1;
     for (int s = 0; s < AM_NET_N_STATES; s++) {
         am_net_state_params *q = &p.state[s];
         q->mf_rate_hz = 15.0;              /* Ecker: rate_MF = 15 Hz */
@@ -130,11 +135,13 @@ am_status am_net_params_check(const am_net_params *p, am_error *err) {
         return am_error_set(err, AM_EINVAL,
                             "am_net: drive kinetics rise %g s, decay %g s: need 0 <= rise < decay",
                             p->mf.tau_rise_s, p->mf.tau_decay_s);
+    if (am_stp_params_check(&p->ee_stp, err)) return am_error_prefix(err, "am_net E->E: ");
     if (!(fin(p->e_exc_V) && fin(p->e_inh_V)))
         return am_error_set(err, AM_EINVAL, "am_net: reversal potentials must be finite");
-    if (!(fin(p->ee_input_sum_S) && p->ee_input_sum_S >= 0))
-        return am_error_set(err, AM_EINVAL, "am_net: ee_input_sum_S = %g must be >= 0 (0: auto)",
-                            p->ee_input_sum_S);
+    if (!(fin(p->ee_mean_input_S) && p->ee_mean_input_S >= 0))
+        return am_error_set(err, AM_EINVAL,
+                            "am_net: ee_mean_input_S = %g must be >= 0 (0: the initial weight)",
+                            p->ee_mean_input_S);
     for (int s = 0; s < AM_NET_N_STATES; s++) {
         const am_net_state_params *q = &p->state[s];
         if (!(fin(q->mf_rate_hz) && q->mf_rate_hz >= 0 && fin(q->drive_weight_S) &&
@@ -177,7 +184,8 @@ static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
     if (tau_r > 0) {
         d->er = exp(-dt / tau_r);
         const double tp = tau_d * tau_r / (tau_d - tau_r) * log(tau_d / tau_r);
-        d->norm = 1.0 / (exp(-tp / tau_d) - exp(-tp / tau_r));
+        d->norm =
+            tau_d / (tau_d - tau_r) / (exp(-tp / tau_d) - exp(-tp / tau_r)); /* as am_synapses */
     } else {
         d->er = 0.0;
         d->norm = 1.0;
@@ -197,6 +205,7 @@ static void drive_free(drive *d) {
 void am_net_free(am_net *net) {
     if (!net) return;
     am_stdp_free(net->stdp);
+    am_stp_free(net->stp);
     for (int k = 0; k < 4; k++)
         am_projection_free(net->pr[k]);
     am_adex_free(net->pc);
@@ -256,6 +265,9 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     if (!net->pr[AM_CA3_II]) goto fail;
     net->stdp = am_stdp_alloc(net->pr[AM_CA3_EE], &p->stdp, err);
     if (!net->stdp) goto fail;
+    net->stp = am_stp_alloc(ne, &p->ee_stp, dt, err);
+    if (!net->stp) goto fail;
+    am_projection_set_pre_gain(net->pr[AM_CA3_EE], am_stp_gain(net->stp));
     net->noise = am_stream_make(p->seed, "net.noise");
 
     const am_syn_params ei = p->ei;
@@ -280,17 +292,8 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
         !net->i_i || !net->lfp_cell || !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
         goto nomem;
 
-    /* normaliser set point */
-    if (p->ee_input_sum_S > 0) {
-        net->ee_set_point = p->ee_input_sum_S;
-    } else {
-        const float *w = am_projection_weights_const(net->pr[AM_CA3_EE]);
-        const size_t ns = am_projection_n_synapses(net->pr[AM_CA3_EE]);
-        double s = 0.0;
-        for (size_t k = 0; k < ns; k++)
-            s += w[k];
-        net->ee_set_point = s / ne;
-    }
+    /* normaliser set point: mean incoming weight per synapse */
+    net->ee_set_point = p->ee_mean_input_S > 0 ? p->ee_mean_input_S : p->ee.w_init_S;
     if (am_net_set_state(net, AM_NET_REST, err)) goto fail;
     return net;
 nomem:
@@ -478,6 +481,7 @@ static am_status one_step(am_net *net, am_error *err) {
     } else {
         phase_outputs(net, 0, 1);
     }
+    am_stp_step(net->stp, net->sp_e, net->n_sp_e);
 
     /* LFP proxy (serial sum in cell order) */
     double lfp = 0.0;
@@ -533,12 +537,13 @@ am_status am_net_run(am_net *net, double duration_s, am_error *err) {
 
 am_status am_net_normalise(am_net *net, am_error *err) {
     if (!net) return am_error_set(err, AM_EINVAL, "am_net_normalise: net is NULL");
-    am_status st = am_stdp_normalise_inputs(net->pr[AM_CA3_EE], net->ee_set_point, err);
+    am_status st =
+        am_stdp_normalise_inputs(net->pr[AM_CA3_EE], net->ee_set_point, net->p.ee_norm_cap, err);
     if (st) return am_error_prefix(err, "am_net_normalise: ");
     return AM_OK;
 }
 
-double am_net_ee_input_sum_set_point(const am_net *net) {
+double am_net_ee_mean_input_set_point(const am_net *net) {
     return net->ee_set_point;
 }
 
@@ -609,6 +614,9 @@ am_projection *am_net_projection(am_net *net, am_ca3_projection which) {
 }
 am_stdp *am_net_stdp(am_net *net) {
     return net->stdp;
+}
+am_stp *am_net_stp(am_net *net) {
+    return net->stp;
 }
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop) {
     return pop == AM_NET_E ? net->pc : net->bc;

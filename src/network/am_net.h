@@ -45,6 +45,7 @@
 #include "am_adex.h"
 #include "am_error.h"
 #include "am_stdp.h"
+#include "am_stp.h"
 #include "am_synapses.h"
 
 typedef enum am_net_state {
@@ -78,9 +79,11 @@ typedef struct am_net_params {
     am_syn_params mf;        /* kinetics of the PC drive synapse (AM_CA3_MF; p, delay unused) */
     double e_exc_V, e_inh_V; /* synaptic reversal potentials (0, -70 mV) */
     am_stdp_params stdp;     /* E->E rule (am_stdp_ca3_symmetric) */
-    double ee_input_sum_S;   /* normaliser set point: summed E->E input weight per PC (S);
-                                0 = the mean initial sum (total initial E->E
-                                weight / n_e, about (n_e - 1) p_EE w_init_EE) */
+    am_stp_params ee_stp;    /* E->E short-term depression (am_stp.h); u = 0: off */
+    double ee_mean_input_S;  /* normaliser set point: mean E->E weight per incoming synapse of a
+                                PC (S); 0 = the initial weight ee.w_init_S */
+    int ee_norm_cap;         /* 1 (default): the set point is a ceiling (scale down only);
+                                0: scale every PC's input to the set point */
     am_net_state_params state[AM_NET_N_STATES];
     double lfp_interval_s; /* LFP sample interval (s), a multiple of dt; default 1e-3 */
     double rate_window_s;  /* population-rate window (s), default 1 */
@@ -116,11 +119,12 @@ am_status am_net_step(am_net *net, long n_steps, am_error *err);
 /* Advances by duration_s (rounded to whole steps). */
 am_status am_net_run(am_net *net, double duration_s, am_error *err);
 
-/* Scales each PC's summed E->E input weight to the set point (ee_input_sum_S). Call it from the
+/* Input normaliser (am_stdp_normalise_inputs): each PC's summed E->E input weight is brought
+ * to ee_mean_input_S x its in-degree (ceiling or set point, ee_norm_cap). Call it from the
  * protocol (end of each lap, or every N s): the set point is absolute, so the summed input does
  * not grow with the length of the protocol. PCs without E->E input are left alone. */
 am_status am_net_normalise(am_net *net, am_error *err);
-double am_net_ee_input_sum_set_point(const am_net *net); /* S */
+double am_net_ee_mean_input_set_point(const am_net *net); /* S */
 
 /* Spike callback: called during am_net_step for every spike, PCs then BCs in increasing index
  * within a step, t_s = (step + 1) dt. NULL removes it. */
@@ -151,6 +155,7 @@ long am_net_spike_count(const am_net *net, am_net_pop pop); /* total since alloc
 const am_net_params *am_net_params_get(const am_net *net);
 am_projection *am_net_projection(am_net *net, am_ca3_projection which); /* MF: NULL */
 am_stdp *am_net_stdp(am_net *net);
+am_stp *am_net_stp(am_net *net);
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop);
 
 #endif

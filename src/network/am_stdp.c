@@ -213,12 +213,14 @@ void am_stdp_step(am_stdp *st, const int *pre_spikes, int n_pre_spikes, const in
                         am_projection_n_post(st->pr));
 }
 
-am_status am_stdp_normalise_inputs(am_projection *pr, double target_sum_S, am_error *err) {
+am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, int cap_only,
+                                   am_error *err) {
     if (!pr) return am_error_set(err, AM_EINVAL, "am_stdp_normalise_inputs: NULL projection");
-    if (!(target_sum_S >= 0.0) || !isfinite(target_sum_S))
+    if (!(target_mean_S >= 0.0) || !isfinite(target_mean_S))
         return am_error_set(err, AM_EINVAL,
-                            "am_stdp_normalise_inputs: target sum %g S must be finite and >= 0",
-                            target_sum_S);
+                            "am_stdp_normalise_inputs: target mean weight %g S must be finite "
+                            "and >= 0",
+                            target_mean_S);
     am_status rc = am_projection_build_transpose(pr, err);
     if (rc != AM_OK) return rc;
     float *w = am_projection_weights(pr);
@@ -230,7 +232,9 @@ am_status am_stdp_normalise_inputs(am_projection *pr, double target_sum_S, am_er
         for (size_t m = 0; m < n; m++)
             sum += (double)w[syn[m]];
         if (!(sum > 0.0)) continue;
-        const double f = target_sum_S / sum;
+        const double target = target_mean_S * (double)n;
+        if (cap_only && sum <= target) continue;
+        const double f = target / sum;
         for (size_t m = 0; m < n; m++)
             w[syn[m]] = (float)((double)w[syn[m]] * f);
     }

@@ -82,10 +82,15 @@ void am_stdp_reset_traces(am_stdp *st);
 const double *am_stdp_pre_trace(const am_stdp *st);
 const double *am_stdp_post_trace(const am_stdp *st);
 
-/* Scales the incoming weights of every post cell so that their sum equals target_sum_S (sum in
- * double, in pre order: deterministic). Cells with no input or zero summed weight are left as
- * they are. The result is not clipped to any w_max. Builds the transposed index if needed.
+/* Input normaliser. For every post cell j with n_j incoming synapses, the target of its summed
+ * input weight is target_mean_S * n_j (a mean weight per synapse, so the set point does not
+ * depend on the cell's in-degree, the network size or the protocol). cap_only = 0: scale the
+ * incoming weights so the sum equals the target; cap_only = 1: scale them down only when the sum
+ * exceeds it (a ceiling: weights below it are left to STDP). Sums in double, in pre order
+ * (deterministic). Cells with no input or zero summed weight are left as they are. The result is
+ * not clipped to any w_max. Builds the transposed index if needed.
  * AM_EINVAL for target < 0, AM_ENOMEM when the index cannot be built. */
-am_status am_stdp_normalise_inputs(am_projection *pr, double target_sum_S, am_error *err);
+am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, int cap_only,
+                                   am_error *err);
 
 #endif

@@ -25,6 +25,7 @@ struct am_projection {
     double *st_r;             /* n_post rise state */
     double tau_r, tau_d, e_r, e_d, norm;
     double scale;
+    const double *pre_gain; /* n_pre, not owned; NULL = 1 */
     /* transposed index (optional) */
     size_t *t_row;   /* n_post + 1 */
     uint32_t *t_pre; /* n_syn */
@@ -113,7 +114,9 @@ static am_status set_kinetics(am_projection *pr, double tau_r, double tau_d, am_
     if (tau_r > 0.0) {
         pr->e_r = exp(-pr->dt / tau_r);
         double tp = tau_r * tau_d / (tau_d - tau_r) * log(tau_d / tau_r);
-        pr->norm = 1.0 / (exp(-tp / tau_d) - exp(-tp / tau_r));
+        /* Ecker et al.'s Brian2 form (x += norm w, dx/dt = -x/tau_d, dg/dt = (x - g)/tau_r):
+         * the peak is w tau_d / (tau_d - tau_r), not w */
+        pr->norm = tau_d / (tau_d - tau_r) / (exp(-tp / tau_d) - exp(-tp / tau_r));
     } else {
         pr->e_r = 0.0;
         pr->norm = 1.0;
@@ -349,6 +352,10 @@ double am_projection_scale(const am_projection *pr) {
     return pr ? pr->scale : 0.0;
 }
 
+void am_projection_set_pre_gain(am_projection *pr, const double *gain) {
+    if (pr) pr->pre_gain = gain;
+}
+
 /* First index in [a, b) of sorted `post` with post[k] >= x. */
 static size_t lower_bound_u32(const uint32_t *post, size_t a, size_t b, uint32_t x) {
     while (a < b) {
@@ -376,6 +383,7 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
     for (int q = 0; q < n_spikes; q++) {
         const int i = spikes[q];
         if (i < 0 || i >= pr->n_pre) continue;
+        const double g = pr->pre_gain ? scale * pr->pre_gain[i] : scale;
         size_t a = pr->row[i], b = pr->row[i + 1];
         if (!full) {
             a = lower_bound_u32(pr->post, a, b, (uint32_t)post_lo);
@@ -385,13 +393,13 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
             for (size_t k = a; k < b; k++) {
                 long slot = base + pr->d8[k];
                 if (slot >= ns) slot -= ns;
-                ring[(size_t)slot * n_post + pr->post[k]] += scale * (double)pr->w[k];
+                ring[(size_t)slot * n_post + pr->post[k]] += g * (double)pr->w[k];
             }
         } else {
             for (size_t k = a; k < b; k++) {
                 long slot = base + pr->d16[k];
                 if (slot >= ns) slot -= ns;
-                ring[(size_t)slot * n_post + pr->post[k]] += scale * (double)pr->w[k];
+                ring[(size_t)slot * n_post + pr->post[k]] += g * (double)pr->w[k];
             }
         }
     }

@@ -22,7 +22,10 @@
  *   am_projection_deliver(pr, spikes, n, s)  queues each spike's weights for step s + delay.
  * A spike at step s reaches the state at step s + d (g(s + d) = 0, the input enters there) and the
  * conductance is then g(s + d + k) = w * norm * (e_d^k - e_r^k), e = exp(-dt / tau): the exact
- * dual-exponential sampled on the grid. Delays are at least 1 step (shorter ones are raised).
+ * dual-exponential sampled on the grid. norm is Ecker et al.'s (KaliLab/ca3net): the peak is
+ * w tau_d / (tau_d - tau_r), their Brian2 kernel (x += norm0 w, dx/dt = -x / tau_d,
+ * dg/dt = (x - g) / tau_r, norm0 the peak normaliser of the difference of exponentials). Delays are
+ * at least 1 step (shorter ones are raised).
  *
  * Threads: deliver/advance have _range variants that touch only post cells in [post_lo,
  * post_hi); disjoint ranges may run concurrently and every range walks the spike list in order,
@@ -100,8 +103,14 @@ am_status am_projection_set_kinetics(am_projection *pr, double tau_rise_s, doubl
 void am_projection_set_scale(am_projection *pr, double scale);
 double am_projection_scale(const am_projection *pr);
 
+/* Per-presynaptic gain (e.g. short-term depression, am_stp): a spike of pre cell i transmits
+ * scale * gain[i] * w. gain has n_pre entries, is read at delivery time and is not owned (it must
+ * outlive its use; NULL, the default, means 1). */
+void am_projection_set_pre_gain(am_projection *pr, const double *gain);
+
 /* Queues the spikes of step `step` (pre indices, any order, each in [0, n_pre)): each synapse adds
- * scale * w to the input of its post cell at step + delay. Indices out of range are ignored. */
+ * scale * gain[pre] * w to the input of its post cell at step + delay. Indices out of range are
+ * ignored. */
 void am_projection_deliver(am_projection *pr, const int *spikes, int n_spikes, long step);
 void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spikes, long step,
                                  int post_lo, int post_hi);
@@ -126,7 +135,8 @@ double am_projection_bytes_per_synapse(const am_projection *pr);
 /* Total heap bytes of the object (everything). */
 size_t am_projection_bytes_total(const am_projection *pr);
 double am_projection_dt(const am_projection *pr);
-double am_projection_norm(const am_projection *pr); /* peak normalisation factor */
+double
+am_projection_norm(const am_projection *pr); /* norm (above); peak = w tau_d/(tau_d - tau_r) */
 int am_projection_max_delay_steps(const am_projection *pr);
 
 /* Weights (S), n_synapses entries in CSR order; writable (plasticity). */

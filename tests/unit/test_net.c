@@ -200,16 +200,18 @@ static void test_rest_no_plasticity(void) {
     am_net_free(net);
 }
 
-/* (5) the normaliser holds each PC's summed E->E input at the set point. */
+/* (5) the normaliser (set-point mode) holds each PC's summed E->E input at the set point, mean
+ * initial weight x in-degree. */
 static void test_normaliser(void) {
     am_net_params p = small_params(400, 20);
     p.ee.p = 0.2;
+    p.ee_norm_cap = 0;
     am_net *net = am_net_alloc(&p, NULL);
     CHECK(net != NULL);
     if (!net) return;
     am_projection *ee = am_net_projection(net, AM_CA3_EE);
-    const double target = am_net_ee_input_sum_set_point(net);
-    CHECK_NEAR(target, 399 * 0.2 * 0.1e-9, 0.1 * 399 * 0.2 * 0.1e-9);
+    const double target = am_net_ee_mean_input_set_point(net);
+    CHECK_NEAR(target, p.ee.w_init_S, 0);
     /* perturb the weights as plasticity would */
     float *w = am_projection_weights(ee);
     const size_t ns = am_projection_n_synapses(ee);
@@ -224,15 +226,16 @@ static void test_normaliser(void) {
         double s = 0;
         for (size_t k = 0; k < n; k++)
             s += w[syn[k]];
-        worst = fmax(worst, fabs(s / target - 1.0));
+        worst = fmax(worst, fabs(s / (target * (double)n) - 1.0));
     }
-    printf("  normaliser: set point %.2f nS, worst relative error %.2g\n", target * 1e9, worst);
+    printf("  normaliser: set point %.3f nS per synapse, worst relative error %.2g\n", target * 1e9,
+           worst);
     CHECK(worst < 1e-5);
     /* an explicit set point is used as given */
     am_net_free(net);
-    p.ee_input_sum_S = 5e-9;
+    p.ee_mean_input_S = 5e-10;
     net = am_net_alloc(&p, NULL);
-    CHECK(net && am_net_ee_input_sum_set_point(net) == 5e-9);
+    CHECK(net && am_net_ee_mean_input_set_point(net) == 5e-10);
     am_net_free(net);
 }
 

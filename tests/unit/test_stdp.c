@@ -164,6 +164,9 @@ static int draw_spikes(int n, double r, uint64_t seed, long step, int *out) {
     return m;
 }
 
+/* Set mode: every post cell's summed input equals target_mean x in-degree (to float rounding,
+ * 1e-6). Cap mode: cells above the ceiling come down to it, cells below keep their weights
+ * bit for bit. */
 static void test_normaliser(void) {
     const int n_pre = 300, n_post = 400;
     am_projection *pr = am_projection_alloc(n_pre, n_post, 0.2, 1e-9, 1e-3, 0, DT, 0, 8, 1, NULL);
@@ -171,8 +174,9 @@ static void test_normaliser(void) {
     if (!pr) return;
     fill_weights(pr, 2e-9, 3);
     am_error err;
-    CHECK(am_stdp_normalise_inputs(pr, 5e-9, &err) == AM_OK);
-    const float *w = am_projection_weights_const(pr);
+    const double mean = 0.1e-9;
+    CHECK(am_stdp_normalise_inputs(pr, mean, 0, &err) == AM_OK);
+    float *w = am_projection_weights(pr);
     double worst = 0;
     for (int j = 0; j < n_post; j++) {
         const uint32_t *syn;
@@ -181,13 +185,42 @@ static void test_normaliser(void) {
         for (size_t m = 0; m < n; m++)
             s += w[syn[m]];
         if (n) {
-            double rel = fabs(s - 5e-9) / 5e-9;
+            double rel = fabs(s - mean * (double)n) / (mean * (double)n);
             if (rel > worst) worst = rel;
         }
     }
-    printf("  normaliser: worst relative deviation of the summed input from 5 nS: %.2g\n", worst);
+    printf("  normaliser: worst relative deviation of the summed input from its set point: %.2g\n",
+           worst);
     CHECK(worst < 1e-6);
-    CHECK(am_stdp_normalise_inputs(pr, -1.0, &err) == AM_EINVAL);
+    /* cap: double the inputs of even post cells; a ceiling at 1.5 x mean brings those back to
+     * 1.5 x mean and leaves odd cells untouched */
+    const size_t ns = am_projection_n_synapses(pr);
+    float *before = malloc(ns * sizeof(float));
+    if (!before) return;
+    for (int j = 0; j < n_post; j += 2) {
+        const uint32_t *syn;
+        size_t n = am_projection_incoming(pr, j, NULL, &syn);
+        for (size_t m = 0; m < n; m++)
+            w[syn[m]] *= 2.0f;
+    }
+    memcpy(before, w, ns * sizeof(float));
+    CHECK(am_stdp_normalise_inputs(pr, 1.5 * mean, 1, &err) == AM_OK);
+    int odd_same = 1;
+    double worst_cap = 0;
+    for (int j = 0; j < n_post; j++) {
+        const uint32_t *syn;
+        size_t n = am_projection_incoming(pr, j, NULL, &syn);
+        double s = 0;
+        for (size_t m = 0; m < n; m++) {
+            s += w[syn[m]];
+            if ((j & 1) && w[syn[m]] != before[syn[m]]) odd_same = 0;
+        }
+        if (n && !(j & 1)) worst_cap = fmax(worst_cap, fabs(s / (1.5 * mean * (double)n) - 1));
+    }
+    CHECK(odd_same);
+    CHECK(worst_cap < 1e-6);
+    free(before);
+    CHECK(am_stdp_normalise_inputs(pr, -1.0, 0, &err) == AM_EINVAL);
     am_projection_free(pr);
 }
 
