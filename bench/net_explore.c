@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     p.ei.w_init_S = wei * 1e-9;
     p.ii.w_init_S = wii * 1e-9;
     p.stdp = am_stdp_params_symmetric(62.5e-3, ap * 20e-9, 20e-9);
-    p.seed = seed;
+    p.seed = p.connect_seed = seed;
     p.ee_stp.u = argd(argc, argv, "-U", 0);
     p.ee_stp.tau_rec_s = argd(argc, argv, "-trec", 0.8);
     p.state[AM_NET_REST].mf_rate_hz = mf;

@@ -53,7 +53,8 @@ static const char *usage_main =
     "  ammon --version            version and source commit\n";
 
 static const char *usage_run =
-    "usage: ammon run CONFIG [-o OUT.h5] [--set SECTION.KEY=VALUE]... [--seed N] [--quiet]\n"
+    "usage: ammon run CONFIG [-o OUT.h5] [--init-from RUN.h5] [--set SECTION.KEY=VALUE]...\n"
+    "                 [--seed N] [--quiet]\n"
     "\n"
     "Runs the experiment in CONFIG (an .ini file, see data/configs/) and writes one HDF5 session\n"
     "file (layout: docs/output-format.md). The file is written under a temporary name and renamed\n"
@@ -63,6 +64,9 @@ static const char *usage_run =
     "  --set S.K=V           override a config key (repeatable; `ammon config --defaults` lists "
     "them)\n"
     "  --seed N              master seed (same as --set run.seed=N)\n"
+    "  --init-from RUN.h5    start from the spiking network saved at the end of RUN.h5 (its\n"
+    "                        weights and cell state; same as --set network.init_from=RUN.h5);\n"
+    "                        add --set network.init_shuffle=true for the weight-shuffle control\n"
     "  -q, --quiet           no progress and no summary\n"
     "\n"
     "Progress (percent, simulated time, real-time factor, time left) goes to stderr on runs\n"
@@ -131,6 +135,7 @@ typedef struct cli_opts {
     const char *sets[256];
     int n_sets;
     char seed_set[64];
+    char init_set[4200]; /* "network.init_from=PATH" (run) */
     int quiet;
     int defaults;
     int analysis;
@@ -142,7 +147,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
         const char *a = argv[i];
         const char *val = NULL;
         int needs = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--set") ||
-                    !strcmp(a, "--seed");
+                    !strcmp(a, "--seed") || !strcmp(a, "--init-from");
         if (needs) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ammon %s: option %s needs a value (see ammon %s --help)\n", cmd, a,
@@ -151,7 +156,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
             }
             val = argv[++i];
         } else if (!strncmp(a, "--output=", 9) || !strncmp(a, "--set=", 6) ||
-                   !strncmp(a, "--seed=", 7)) {
+                   !strncmp(a, "--seed=", 7) || !strncmp(a, "--init-from=", 12)) {
             val = strchr(a, '=') + 1;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -165,6 +170,13 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char *cmd) {
         } else if (!strncmp(a, "-o", 2) || !strncmp(a, "--output", 8)) {
             if (strcmp(cmd, "run")) goto unknown;
             o->output = val;
+        } else if (!strncmp(a, "--init-from", 11)) {
+            if (strcmp(cmd, "run")) goto unknown;
+            if (strlen(val) > 4096) {
+                fprintf(stderr, "ammon %s: --init-from path longer than 4096 characters\n", cmd);
+                return 2;
+            }
+            snprintf(o->init_set, sizeof o->init_set, "network.init_from=%s", val);
         } else if (!strncmp(a, "--set", 5)) {
             if (o->n_sets == 256) {
                 fprintf(stderr, "ammon %s: too many --set options (at most 256)\n", cmd);
@@ -203,6 +215,7 @@ static am_config *load_config(const cli_opts *o, const char *cmd) {
     for (int i = 0; i < o->n_sets; i++)
         if (am_config_set(cfg, o->sets[i], &err)) goto fail;
     if (o->seed_set[0] && am_config_set(cfg, o->seed_set, &err)) goto fail;
+    if (o->init_set[0] && am_config_set(cfg, o->init_set, &err)) goto fail;
     return cfg;
 fail:
     fprintf(stderr, "ammon %s: %s\n", cmd, err.msg);

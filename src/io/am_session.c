@@ -908,6 +908,15 @@ am_status am_session_write_f64(am_session *s, const char *path, const double *da
     return st;
 }
 
+am_status am_session_write_f32(am_session *s, const char *path, const float *data, int rank,
+                               const size_t *dims, am_error *err) {
+    quiet q = quiet_on();
+    am_status st =
+        write_dset(s, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, sizeof *data, data, rank, dims, err);
+    quiet_off(q);
+    return st;
+}
+
 am_status am_session_write_i32(am_session *s, const char *path, const int32_t *data, int rank,
                                const size_t *dims, am_error *err) {
     quiet q = quiet_on();

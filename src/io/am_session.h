@@ -42,8 +42,11 @@ am_status am_session_set_compression(am_session *s, int level, am_error *err);
 /* The temporary path being written (for messages). */
 const char *am_session_tmp_path(const am_session *s);
 
-/* --- whole datasets --- dims has `rank` entries (rank 1 to 3); rank 0 writes a scalar. */
+/* --- whole datasets --- dims has `rank` entries (rank 1 to 3); rank 0 writes a scalar. Stored as
+ * little-endian IEEE float64 / float32 and signed int32 / int64, whatever the host. */
 am_status am_session_write_f64(am_session *s, const char *path, const double *data, int rank,
+                               const size_t *dims, am_error *err);
+am_status am_session_write_f32(am_session *s, const char *path, const float *data, int rank,
                                const size_t *dims, am_error *err);
 am_status am_session_write_i32(am_session *s, const char *path, const int32_t *data, int rank,
                                const size_t *dims, am_error *err);

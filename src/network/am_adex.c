@@ -209,9 +209,10 @@ static inline lane_state finish(const step_consts *restrict k, double v, double 
  * (check: -fopt-info-vec reports "loop vectorized" for these loops). No floating-point comparison
  * or branch: am_vmath masks (a double ternary would keep the loop scalar, see am_vmath.h).
  * V integrates over the part h of the step after the refractory period, h in [0, dt]. */
-static void block_euler(const step_consts *restrict kp, double *restrict V, double *restrict w,
-                        double *restrict ref, const double *restrict I, const double *restrict G,
-                        double *restrict lag) {
+__attribute__((always_inline)) static inline void
+block_euler(const step_consts *restrict kp, double *restrict V, double *restrict w,
+            double *restrict ref, const double *restrict I, const double *restrict G,
+            double *restrict lag) {
     const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
     for (int j = 0; j < AM_VBLOCK; j++) {
@@ -228,9 +229,10 @@ static void block_euler(const step_consts *restrict kp, double *restrict V, doub
 /* Heun: slopes at the start and at the Euler predictor (end of the step), averaged. When the
  * refractory period ends inside the step, the first slope is taken at the step's start (V held at
  * V_reset, w moved by O(dt)): an O(dt^2) error once per spike, as the crossing interpolation. */
-static void block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
-                       double *restrict ref, const double *restrict I, const double *restrict G,
-                       double *restrict lag) {
+__attribute__((always_inline)) static inline void
+block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
+           double *restrict ref, const double *restrict I, const double *restrict G,
+           double *restrict lag) {
     const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
     const double half_dt = 0.5 * dt;
@@ -249,6 +251,26 @@ static void block_heun(const step_consts *restrict kp, double *restrict V, doubl
     }
 }
 
+/* The block loops, compiled three times (x86-64-v4 = AVX-512, AVX2, baseline) and picked at load
+ * time by the CPU. Every lane does the same operations in the same order, without FMA contraction
+ * (-ffp-contract=off) and with integer-mask selects (am_vmath.h), so the clones compute the same
+ * bits; only the vector width differs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(AM_NO_CLONES)
+#define AM_ADEX_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define AM_ADEX_CLONES
+#endif
+
+AM_ADEX_CLONES static void run_euler(const step_consts *c, am_adex_pop *p) {
+    for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+        block_euler(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+}
+
+AM_ADEX_CLONES static void run_heun(const step_consts *c, am_adex_pop *p) {
+    for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+        block_heun(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+}
+
 /* The step proper, once p->I and p->G hold the input. */
 static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes) {
     const am_adex_params *q = &p->par;
@@ -265,13 +287,10 @@ static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes)
                            .a = q->a,
                            .inv_tau_w = 1.0 / q->tau_w,
                            .b = q->b};
-    if (q->integrator == AM_ADEX_EULER) {
-        for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
-            block_euler(&c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
-    } else {
-        for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
-            block_heun(&c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
-    }
+    if (q->integrator == AM_ADEX_EULER)
+        run_euler(&c, p);
+    else
+        run_heun(&c, p);
     int ns = 0;
     for (int k = 0; k < p->n; k++) {
         if (p->lag[k] >= 0.0) {

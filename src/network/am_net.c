@@ -73,6 +73,7 @@ am_net_params am_net_params_default(void) {
     p.n_i = 150;
     p.dt = AM_ADEX_DT;
     p.seed = 1;
+    p.connect_seed = 1;
     p.pc = am_adex_params_pyramidal();
     p.bc = am_adex_params_basket();
     p.ee = am_syn_ca3_defaults(AM_CA3_EE);
@@ -255,13 +256,17 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     if (!net->pc) goto fail;
     net->bc = am_adex_alloc(ni, &p->bc, err);
     if (!net->bc) goto fail;
-    net->pr[AM_CA3_EE] = am_projection_alloc_params(ne, ne, &p->ee, dt, AM_CA3_EE, p->seed, err);
+    net->pr[AM_CA3_EE] =
+        am_projection_alloc_params(ne, ne, &p->ee, dt, AM_CA3_EE, p->connect_seed, err);
     if (!net->pr[AM_CA3_EE]) goto fail;
-    net->pr[AM_CA3_EI] = am_projection_alloc_params(ne, ni, &p->ei, dt, AM_CA3_EI, p->seed, err);
+    net->pr[AM_CA3_EI] =
+        am_projection_alloc_params(ne, ni, &p->ei, dt, AM_CA3_EI, p->connect_seed, err);
     if (!net->pr[AM_CA3_EI]) goto fail;
-    net->pr[AM_CA3_IE] = am_projection_alloc_params(ni, ne, &p->ie, dt, AM_CA3_IE, p->seed, err);
+    net->pr[AM_CA3_IE] =
+        am_projection_alloc_params(ni, ne, &p->ie, dt, AM_CA3_IE, p->connect_seed, err);
     if (!net->pr[AM_CA3_IE]) goto fail;
-    net->pr[AM_CA3_II] = am_projection_alloc_params(ni, ni, &p->ii, dt, AM_CA3_II, p->seed, err);
+    net->pr[AM_CA3_II] =
+        am_projection_alloc_params(ni, ni, &p->ii, dt, AM_CA3_II, p->connect_seed, err);
     if (!net->pr[AM_CA3_II]) goto fail;
     net->stdp = am_stdp_alloc(net->pr[AM_CA3_EE], &p->stdp, err);
     if (!net->stdp) goto fail;
@@ -617,6 +622,39 @@ am_stdp *am_net_stdp(am_net *net) {
 }
 am_stp *am_net_stp(am_net *net) {
     return net->stp;
+}
+
+am_status am_net_set_ee_weights(am_net *net, const float *w, size_t n, am_error *err) {
+    if (!net || !w) return am_error_set(err, AM_EINVAL, "am_net_set_ee_weights: NULL argument");
+    am_projection *ee = net->pr[AM_CA3_EE];
+    const size_t ns = am_projection_n_synapses(ee);
+    if (n != ns)
+        return am_error_set(err, AM_EINVAL,
+                            "am_net_set_ee_weights: %zu weights given, the E->E projection has %zu",
+                            n, ns);
+    for (size_t k = 0; k < n; k++)
+        if (!(isfinite(w[k]) && w[k] >= 0))
+            return am_error_set(err, AM_EINVAL,
+                                "am_net_set_ee_weights: weight %zu is %g S; weights must be "
+                                "finite and >= 0",
+                                k, (double)w[k]);
+    memcpy(am_projection_weights(ee), w, n * sizeof *w);
+    return AM_OK;
+}
+
+am_status am_net_set_cells(am_net *net, am_net_pop pop, const double *v, const double *w,
+                           am_error *err) {
+    if (!net || !v || !w) return am_error_set(err, AM_EINVAL, "am_net_set_cells: NULL argument");
+    am_adex_pop *a = pop == AM_NET_E ? net->pc : net->bc;
+    const int n = am_adex_n(a);
+    for (int k = 0; k < n; k++)
+        if (!(isfinite(v[k]) && isfinite(w[k])))
+            return am_error_set(err, AM_EINVAL, "am_net_set_cells: cell %d: V or w not finite", k);
+    for (int k = 0; k < n; k++) {
+        am_status st = am_adex_set_state(a, k, v[k], w[k]);
+        if (st) return am_error_set(err, st, "am_net_set_cells: cell %d rejected", k);
+    }
+    return AM_OK;
 }
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop) {
     return pop == AM_NET_E ? net->pc : net->bc;

@@ -73,7 +73,9 @@ typedef struct am_net_state_params {
 typedef struct am_net_params {
     int n_e, n_i;                 /* cells (>= 1 each); Ecker: 8000, 150 */
     double dt;                    /* s, > 0; default 1e-4 */
-    uint64_t seed;                /* connectivity ("net.connect") and noise ("net.noise") */
+    uint64_t seed;                /* noise ("net.noise") */
+    uint64_t connect_seed;        /* connectivity ("net.connect"); the default equals seed's
+                                     default, so set both (ammon run does) */
     am_adex_params pc, bc;        /* neuron parameters */
     am_syn_params ee, ei, ie, ii; /* recurrent projections (am_syn_ca3_defaults) */
     am_syn_params mf;        /* kinetics of the PC drive synapse (AM_CA3_MF; p, delay unused) */
@@ -156,6 +158,13 @@ const am_net_params *am_net_params_get(const am_net *net);
 am_projection *am_net_projection(am_net *net, am_ca3_projection which); /* MF: NULL */
 am_stdp *am_net_stdp(am_net *net);
 am_stp *am_net_stp(am_net *net);
+
+/* Replaces the E->E weights (S, n = synapse count, in the projection's CSR order: by pre cell,
+ * post cells increasing; finite, >= 0). AM_EINVAL (nothing changed) otherwise. */
+am_status am_net_set_ee_weights(am_net *net, const float *w, size_t n, am_error *err);
+/* Sets V (V) and w (A) of every cell of a population (finite values; n = am_net_n(pop)). */
+am_status am_net_set_cells(am_net *net, am_net_pop pop, const double *v, const double *w,
+                           am_error *err);
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop);
 
 #endif

@@ -110,14 +110,44 @@ static const am_key_spec schema[] = {
      "basket cells (Ecker et al. 2022: 150)"},
     {"network", "dt_ms", AM_KEY_DOUBLE, "0.1", 0.005, 1, NULL,
      "network time step (ms); run.dt_ms must be a whole multiple of it"},
+    {"network", "p_ee", AM_KEY_DOUBLE, "0.1", 0.001, 1, NULL,
+     "E->E connection probability (Ecker et al. 2022: 0.1); smaller networks keep the in-degree "
+     "near 800 with 0.1 x 8000 / n_e"},
+    {"network", "p_ei", AM_KEY_DOUBLE, "0.1", 0.001, 1, NULL,
+     "E->I connection probability (Ecker et al. 2022: 0.1; scale as p_ee)"},
     {"network", "ach_scale", AM_KEY_DOUBLE, "0.2", 0.01, 1, NULL,
      "E->E transmission while running (acetylcholine-like, 0.1-0.3)"},
-    {"network", "place_weight_ns", AM_KEY_DOUBLE, "19.15", 0, 1000, NULL,
-     "weight of the place-cell drive synapse onto each pyramidal cell (nS)"},
+    {"network", "rest_ach_scale", AM_KEY_DOUBLE, "0.8", 0.01, 1, NULL,
+     "E->E transmission during awake rest (intermediate acetylcholine)"},
+    {"network", "sleep_ach_scale", AM_KEY_DOUBLE, "1", 0.01, 1, NULL,
+     "E->E transmission in sleep (low acetylcholine)"},
+    {"network", "place_weight_ns", AM_KEY_DOUBLE, "100", 0, 1000, NULL,
+     "weight of the place-cell drive synapse onto each pyramidal cell (nS); 100: each input spike "
+     "fires the cell (mossy-fibre 'detonator')"},
     {"network", "rest_drive_hz", AM_KEY_DOUBLE, "15", 0, 1000, NULL,
-     "mossy-fibre-like Poisson drive of each pyramidal cell at rest and in sleep (Hz; Ecker: 15)"},
+     "mossy-fibre-like Poisson drive of each pyramidal cell during awake rest (Hz; Ecker: 15)"},
+    {"network", "sleep_drive_hz", AM_KEY_DOUBLE, "15", 0, 1000, NULL,
+     "mossy-fibre-like Poisson drive of each pyramidal cell in sleep (Hz; Ecker: 15)"},
+    {"network", "stdp", AM_KEY_CHOICE, "symmetric", NA, "symmetric|asymmetric|off",
+     "E->E plasticity while running: symmetric (Mishra et al. 2016), asymmetric, or off (control)"},
+    {"network", "ee_mean_weight_ns", AM_KEY_DOUBLE, "0.5", 0.001, 20, NULL,
+     "normaliser ceiling: mean E->E weight per incoming synapse of a pyramidal cell (nS), "
+     "applied at the end of each lap"},
+    {"network", "stp_u", AM_KEY_DOUBLE, "0.2", 0, 0.99, NULL,
+     "E->E short-term depression: fraction of resources used per spike (0 = off)"},
+    {"network", "stp_tau_rec_s", AM_KEY_DOUBLE, "0.8", 0.01, 10, NULL,
+     "E->E short-term depression: recovery time constant (s)"},
+    {"network", "init_from", AM_KEY_STRING, "", NA, NULL,
+     "start from the network saved in this session file (weights and cell state; ammon run "
+     "--init-from); empty: a fresh network"},
+    {"network", "init_shuffle", AM_KEY_BOOL, "false", NA, NULL,
+     "with init_from: shuffle the loaded E->E weights across synapses (control)"},
     {"network", "guard_max_hz", AM_KEY_DOUBLE, "50", 1, 1000, NULL,
-     "a run stops with an error when a population's rate over the last second exceeds this (Hz)"},
+     "a run stops with an error when the pyramidal cells' mean rate over the last second exceeds "
+     "this (Hz)"},
+    {"network", "guard_max_bc_hz", AM_KEY_DOUBLE, "300", 1, 2000, NULL,
+     "a run stops with an error when the basket cells' mean rate over the last second exceeds "
+     "this (Hz)"},
 };
 /* clang-format on */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "am_net.h"
+#include "am_netfile.h"
 #include "am_provenance.h"
 
 enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 };
@@ -49,6 +50,7 @@ struct am_sim {
     long steps_per_s; /* rate guard checked once per simulated second */
     double *drive;
     int tb_net, tb_lfp;
+    uint64_t connect_seed;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
 
@@ -160,13 +162,62 @@ static am_place_params place_params(const am_config *cfg) {
     return p;
 }
 
+/* Applies a saved network (am_netfile) to a freshly built one: same sizes and connectivity
+ * (checked synapse by synapse), then weights (optionally shuffled across synapses), cell state
+ * and short-term depression. */
+static am_status load_net(am_sim *sim, const am_netfile *f, uint64_t seed, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    am_net *net = sim->net;
+    am_projection *ee = am_net_projection(net, AM_CA3_EE);
+    const size_t ns = am_projection_n_synapses(ee);
+    int same = ns == f->n_syn;
+    for (int i = 0; same && i < f->n_e; i++) {
+        const uint32_t *post;
+        size_t first;
+        size_t n = am_projection_row(ee, i, &post, &first);
+        if ((int64_t)first != f->ee_row[i] || (int64_t)(first + n) != f->ee_row[i + 1]) {
+            same = 0;
+            break;
+        }
+        for (size_t k = 0; k < n; k++)
+            if ((int32_t)post[k] != f->ee_post[first + k]) same = 0;
+    }
+    if (!same)
+        return am_config_error(cfg, err, "network.init_from",
+                               "'%s': its E->E connectivity (%zu synapses) differs from this "
+                               "network's (%zu); network.p_ee must match the saved run",
+                               f->path, f->n_syn, ns);
+    float *w = malloc((f->n_syn ? f->n_syn : 1) * sizeof *w);
+    if (!w) return am_error_set(err, AM_ENOMEM, "out of memory");
+    memcpy(w, f->ee_w, f->n_syn * sizeof *w);
+    if (am_config_bool(cfg, "network.init_shuffle")) {
+        /* Fisher-Yates with counter-based draws: a uniform permutation of the weights over the
+         * existing synapses (the connectivity is kept, the learned structure is not) */
+        am_stream s = am_stream_make(seed, "network.init_shuffle");
+        for (size_t k = f->n_syn; k > 1; k--) {
+            size_t j = (size_t)(am_rng_u01(s, (uint64_t)k, 0, 0) * (double)k);
+            if (j >= k) j = k - 1;
+            float t = w[k - 1];
+            w[k - 1] = w[j];
+            w[j] = t;
+        }
+    }
+    am_status st = am_net_set_ee_weights(net, w, f->n_syn, err);
+    free(w);
+    st = st ? st : am_net_set_cells(net, AM_NET_E, f->pc_v, f->pc_w, err);
+    st = st ? st : am_net_set_cells(net, AM_NET_I, f->bc_v, f->bc_w, err);
+    st = st ? st : am_stp_set_state(am_net_stp(net), f->stp_x, err);
+    if (st) return am_error_prefix(err, "network.init_from '%s': ", f->path);
+    return AM_OK;
+}
+
 static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     const am_config *cfg = sim->cfg;
     am_net_params p = am_net_params_default();
     p.n_e = (int)am_config_int(cfg, "network.n_e");
     p.n_i = (int)am_config_int(cfg, "network.n_i");
     p.dt = am_config_double(cfg, "network.dt_ms") / 1000;
-    p.seed = seed;
+    p.seed = p.connect_seed = seed;
     if (p.n_e != am_place_n_cells(sim->place))
         return am_config_error(cfg, err, "network.n_e",
                                "%d pyramidal cells but cells.n = %d place cells; each place cell "
@@ -178,12 +229,52 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
         return am_config_error(cfg, err, "network.dt_ms",
                                "run.dt_ms = %g ms is not a whole multiple of network.dt_ms = %g ms",
                                sim->dt * 1000, p.dt * 1000);
+    p.ee.p = am_config_double(cfg, "network.p_ee");
+    p.ei.p = am_config_double(cfg, "network.p_ei");
     p.state[AM_NET_RUN].ee_transmission = am_config_double(cfg, "network.ach_scale");
+    p.state[AM_NET_REST].ee_transmission = am_config_double(cfg, "network.rest_ach_scale");
+    p.state[AM_NET_SLEEP].ee_transmission = am_config_double(cfg, "network.sleep_ach_scale");
     p.state[AM_NET_RUN].drive_weight_S = am_config_double(cfg, "network.place_weight_ns") * 1e-9;
     p.state[AM_NET_REST].mf_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
-    p.state[AM_NET_SLEEP].mf_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
+    p.state[AM_NET_SLEEP].mf_rate_hz = am_config_double(cfg, "network.sleep_drive_hz");
+    const char *rule = am_config_str(cfg, "network.stdp");
+    if (!strcmp(rule, "asymmetric")) p.stdp = am_stdp_ca3_asymmetric();
+    if (!strcmp(rule, "off")) p.state[AM_NET_RUN].stdp_on = 0;
+    p.ee_mean_input_S = am_config_double(cfg, "network.ee_mean_weight_ns") * 1e-9;
+    p.ee_norm_cap = 1;
+    p.ee_stp.u = am_config_double(cfg, "network.stp_u");
+    p.ee_stp.tau_rec_s = am_config_double(cfg, "network.stp_tau_rec_s");
+
+    am_netfile *f = NULL;
+    const char *from = am_config_str(cfg, "network.init_from");
+    if (from && from[0]) {
+        f = am_netfile_read(from, err);
+        if (!f) {
+            char msg[AM_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            return am_config_error(cfg, err, "network.init_from", "%s", msg);
+        }
+        if (f->n_e != p.n_e || f->n_i != p.n_i || fabs(f->dt_s - p.dt) > 1e-12) {
+            am_status st = am_config_error(
+                cfg, err, "network.init_from",
+                "'%s' holds a network of %d + %d cells at dt %g ms; this run has %d + %d at %g ms",
+                from, f->n_e, f->n_i, f->dt_s * 1e3, p.n_e, p.n_i, p.dt * 1e3);
+            am_netfile_free(f);
+            return st;
+        }
+        p.connect_seed = f->connect_seed;
+    }
     sim->net = am_net_alloc(&p, err);
-    if (!sim->net) return err ? err->code : AM_EINVAL;
+    if (!sim->net) {
+        am_netfile_free(f);
+        return err ? err->code : AM_EINVAL;
+    }
+    if (f) {
+        am_status st = load_net(sim, f, seed, err);
+        am_netfile_free(f);
+        if (st) return st;
+    }
+    sim->connect_seed = p.connect_seed;
     sim->drive = calloc((size_t)p.n_e, sizeof *sim->drive);
     if (!sim->drive) return am_error_set(err, AM_ENOMEM, "out of memory");
     sim->tb_net = sim->tb_lfp = -1;
@@ -474,6 +565,53 @@ static void net_lfp(void *user, double t_s, double lfp_A) {
     sim->net_st = am_session_table_row(sim->sess, sim->tb_lfp, row, &sim->net_err);
 }
 
+/* The learned network at the end of the run, read back by network.init_from (am_netfile.h):
+ * E->E connectivity (CSR by pre cell) and weights, V and w of every cell, the E->E resources. */
+static am_status write_net_final(am_sim *sim, am_error *err) {
+    am_session *s = sim->sess;
+    am_net *net = sim->net;
+    am_projection *ee = am_net_projection(net, AM_CA3_EE);
+    const int ne = am_net_n(net, AM_NET_E), ni = am_net_n(net, AM_NET_I);
+    const size_t ns = am_projection_n_synapses(ee);
+    int64_t *row = malloc(((size_t)ne + 1) * sizeof *row);
+    int32_t *post = malloc((ns ? ns : 1) * sizeof *post);
+    am_status st = AM_OK;
+    if (!row || !post) {
+        st = am_error_set(err, AM_ENOMEM, "out of memory writing the network");
+    } else {
+        for (int i = 0; i < ne; i++) {
+            const uint32_t *pp;
+            size_t first;
+            size_t n = am_projection_row(ee, i, &pp, &first);
+            row[i] = (int64_t)first;
+            for (size_t k = 0; k < n; k++)
+                post[first + k] = (int32_t)pp[k];
+        }
+        row[ne] = (int64_t)ns;
+        size_t d_row = (size_t)ne + 1, d_syn = ns, d_e = (size_t)ne, d_i = (size_t)ni;
+        const am_adex_pop *pc = am_net_population(net, AM_NET_E);
+        const am_adex_pop *bc = am_net_population(net, AM_NET_I);
+        st = am_session_group(s, "/network/final", err);
+        st = st ? st : am_session_write_i64(s, "/network/final/ee_row", row, 1, &d_row, err);
+        st = st ? st : am_session_write_i32(s, "/network/final/ee_post", post, 1, &d_syn, err);
+        st = st ? st
+                : am_session_write_f32(s, "/network/final/ee_weight_S",
+                                       am_projection_weights_const(ee), 1, &d_syn, err);
+        st = st ? st : am_session_write_f64(s, "/network/final/pc_V", am_adex_v(pc), 1, &d_e, err);
+        st =
+            st ? st : am_session_write_f64(s, "/network/final/pc_w_A", am_adex_w(pc), 1, &d_e, err);
+        st = st ? st : am_session_write_f64(s, "/network/final/bc_V", am_adex_v(bc), 1, &d_i, err);
+        st =
+            st ? st : am_session_write_f64(s, "/network/final/bc_w_A", am_adex_w(bc), 1, &d_i, err);
+        st = st ? st
+                : am_session_write_f64(s, "/network/final/stp_x", am_stp_gain(am_net_stp(net)), 1,
+                                       &d_e, err);
+    }
+    free(row);
+    free(post);
+    return st;
+}
+
 /* Mean and SD of the E->E weights (S), for /network before and after learning. */
 static void ee_weight_stats(am_net *net, double *mean, double *sd) {
     am_projection *ee = am_net_projection(net, AM_CA3_EE);
@@ -505,6 +643,11 @@ static am_status record_net(am_sim *sim, am_error *err) {
     am_status st = am_session_attr_i64(s, "/network", "n_e", am_net_n(sim->net, AM_NET_E), err);
     st = st ? st : am_session_attr_i64(s, "/network", "n_i", am_net_n(sim->net, AM_NET_I), err);
     st = st ? st : am_session_attr_f64(s, "/network", "dt_s", am_net_params_get(sim->net)->dt, err);
+    st = st ? st
+            : am_session_attr_i64(s, "/network", "connect_seed", (int64_t)sim->connect_seed, err);
+    st = st ? st
+            : am_session_attr_str(s, "/network", "init_from",
+                                  am_config_str(sim->cfg, "network.init_from"), err);
     st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_mean_before_S", mean, err);
     st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_sd_before_S", sd, err);
     am_net_set_spike_callback(sim->net, net_spike, sim);
@@ -653,9 +796,13 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         }
         if ((sim->step + 1) % sim->steps_per_s == 0) {
             double hi = am_config_double(sim->cfg, "network.guard_max_hz");
-            if (am_net_check_rates(sim->net, 0.0, hi, err))
+            double hi_i = am_config_double(sim->cfg, "network.guard_max_bc_hz");
+            if (am_net_check_rate(sim->net, AM_NET_E, 0.0, hi, err))
                 return am_config_error(sim->cfg, err, "network.guard_max_hz", "at t = %.1f s: %s",
                                        sim->t, err ? err->msg : "");
+            if (am_net_check_rate(sim->net, AM_NET_I, 0.0, hi_i, err))
+                return am_config_error(sim->cfg, err, "network.guard_max_bc_hz",
+                                       "at t = %.1f s: %s", sim->t, err ? err->msg : "");
         }
     }
 
@@ -738,6 +885,7 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
         st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_sd_after_S", sd, err);
         st = st ? st : am_session_attr_f64(s, "/lfp", "rate_hz", 1.0 / np->lfp_interval_s, err);
         st = st ? st : am_session_attr_f64(s, "/lfp", "t0_s", np->lfp_interval_s, err);
+        st = st ? st : write_net_final(sim, err);
     }
     return st;
 }

@@ -21,7 +21,7 @@ static am_net_params small_params(int n_e, int n_i) {
     p.ei.p = fmin(1.0, 0.1 * 8000.0 / n_e);
     p.ie.p = fmin(1.0, 0.25 * 150.0 / n_i);
     p.ii.p = fmin(1.0, 0.25 * 150.0 / n_i);
-    p.seed = 42;
+    p.seed = p.connect_seed = 42;
     return p;
 }
 
@@ -98,7 +98,7 @@ static void test_determinism(void) {
     p.n_threads = 1;
     rec c1 = run_rec(p, AM_NET_REST, 0.2);
     CHECK(c3.hash == c1.hash && c3.n[0] == c1.n[0]);
-    p.seed = 43;
+    p.seed = p.connect_seed = 43;
     rec d = run_rec(p, AM_NET_RUN, 0.2);
     CHECK(d.hash != a.hash);
     printf("  determinism: %ld E / %ld I spikes in 0.2 s of running, same for 1, 2 threads\n",
