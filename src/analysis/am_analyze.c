@@ -635,6 +635,8 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
         size_t nf = (size_t)spec.n_freq;
         st = am_session_write_f64(s, "/ripples/spectrum_freq", spec.freq, 1, &nf, err);
         st = st ? st : am_session_write_f64(s, "/ripples/spectrum_power", spec.power, 1, &nf, err);
+        st = st ? st
+                : am_session_write_f64(s, "/ripples/baseline_power", spec.baseline, 1, &nf, err);
         st = st ? st : am_session_attr_f64(s, "/ripples", "peak_hz", spec.peak_hz, err);
         st = st ? st : am_session_attr_f64(s, "/ripples", "peak_p", spec.peak_p, err);
     }

@@ -567,6 +567,7 @@ void am_ripple_spectrum_free(am_ripple_spectrum *s) {
     if (!s) return;
     free(s->freq);
     free(s->power);
+    free(s->baseline);
     memset(s, 0, sizeof *s);
 }
 
@@ -601,8 +602,7 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
     am_ev_win *win = malloc((size_t)(n > 0 ? n : 1) * sizeof *win);
     unsigned char *ok = malloc(N);
     size_t *runa = NULL, *runb = NULL, *cum = NULL;
-    int *ge = NULL;
-    double *buf = NULL, *obs = NULL, *hann = NULL;
+    double *buf = NULL, *obs = NULL, *hann = NULL, *nullspec = NULL;
     fftw_complex *X = NULL;
     fftw_plan plan = NULL;
     if (!win || !ok) {
@@ -671,11 +671,10 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
     runa = malloc((nrun ? nrun : 1) * sizeof *runa);
     runb = malloc((nrun ? nrun : 1) * sizeof *runb);
     cum = malloc((size_t)nw * (nrun + 1) * sizeof *cum);
-    ge = calloc((size_t)p->n_freq_shuffles, sizeof *ge);
     buf = fftw_malloc(nfft * sizeof *buf);
     X = fftw_malloc((nfft / 2 + 1) * sizeof *X);
     obs = calloc(nk, sizeof *obs);
-    if (!runa || !runb || !cum || !ge || !buf || !X || !obs) {
+    if (!runa || !runb || !cum || !buf || !X || !obs) {
         st = am_error_set(err, AM_ENOMEM, "ripple spectrum: out of memory");
         goto done;
     }
@@ -721,27 +720,25 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
         }
         free(pw);
     }
-    double omax = 0.0, osum = 0.0;
     size_t obest = 0;
-    for (size_t k = 0; k < nk; k++) {
+    for (size_t k = 0; k < nk; k++)
         obs[k] /= (double)nw;
-        osum += obs[k];
-        if (obs[k] > omax) {
-            omax = obs[k];
-            obest = k;
-        }
-    }
-    const double ostat = omax / (osum / (double)nk);
 
-    /* null */
+    /* null: for each draw, one equal-length window per event from event-free rest/sleep, their
+     * mean periodogram */
+    nullspec = malloc((size_t)p->n_freq_shuffles * nk * sizeof *nullspec);
+    if (!nullspec) {
+        st = am_error_set(err, AM_ENOMEM, "ripple spectrum: out of memory (null spectra)");
+        goto done;
+    }
     const am_stream stream = am_stream_make(p->seed, "analysis.ripple_freq");
     int fail = 0;
 #pragma omp parallel
     {
         double *tb = fftw_malloc(nfft * sizeof *tb);
         fftw_complex *tX = fftw_malloc((nfft / 2 + 1) * sizeof *tX);
-        double *acc = malloc(nk * sizeof *acc), *pw = malloc(nk * sizeof *pw);
-        int mine_ok = tb && tX && acc && pw;
+        double *pw = malloc(nk * sizeof *pw);
+        int mine_ok = tb && tX && pw;
         if (!mine_ok) {
 #pragma omp atomic write
             fail = 1;
@@ -749,6 +746,7 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
 #pragma omp for schedule(static)
         for (int s = 0; s < p->n_freq_shuffles; s++) {
             if (!mine_ok) continue;
+            double *acc = nullspec + (size_t)s * nk;
             for (size_t k = 0; k < nk; k++)
                 acc[k] = 0.0;
             for (int w = 0; w < nw; w++) {
@@ -770,26 +768,66 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
                 for (size_t k = 0; k < nk; k++)
                     acc[k] += pw[k];
             }
-            double mx = 0.0, sm = 0.0;
-            for (size_t k = 0; k < nk; k++) {
+            for (size_t k = 0; k < nk; k++)
                 acc[k] /= (double)nw;
-                sm += acc[k];
-                if (acc[k] > mx) mx = acc[k];
-            }
-            ge[s] = mx / (sm / (double)nk) >= ostat;
         }
         fftw_free(tb);
         fftw_free(tX);
-        free(acc);
         free(pw);
     }
     if (fail) {
         st = am_error_set(err, AM_ENOMEM, "ripple spectrum: out of memory (null windows)");
         goto done;
     }
+    /* Whitened peakedness: each spectrum divided by the baseline (the mean null spectrum), then
+     * max over mean across the band. Dividing by the baseline removes the 1/f-like shape of the
+     * LFP, whose low-frequency end would otherwise give every null draw a high peak-to-mean
+     * ratio; taking the max over the band on both sides keeps the test fair (no frequency is
+     * chosen from the observed spectrum alone). p = (1 + #{null >= observed}) / (1 + draws). */
     long cnt = 0;
-    for (int s = 0; s < p->n_freq_shuffles; s++)
-        cnt += ge[s];
+    {
+        double *base = calloc(nk, sizeof *base);
+        if (!base) {
+            st = am_error_set(err, AM_ENOMEM, "ripple spectrum: out of memory");
+            goto done;
+        }
+        for (int s = 0; s < p->n_freq_shuffles; s++)
+            for (size_t k = 0; k < nk; k++)
+                base[k] += nullspec[(size_t)s * nk + k];
+        for (size_t k = 0; k < nk; k++)
+            base[k] = base[k] / (double)p->n_freq_shuffles + 1e-300;
+        out->baseline = malloc(nk * sizeof *out->baseline);
+        if (!out->baseline) {
+            free(base);
+            st = am_error_set(err, AM_ENOMEM, "ripple spectrum: out of memory");
+            goto done;
+        }
+        memcpy(out->baseline, base, nk * sizeof *base);
+        double mx = 0.0, sm = 0.0;
+        for (size_t k = 0; k < nk; k++) {
+            double v = obs[k] / base[k];
+            sm += v;
+            if (v > mx) mx = v;
+        }
+        const double ostat = mx / (sm / (double)nk);
+        /* the peak frequency: where the events' spectrum rises most above the baseline */
+        for (size_t k = 0; k < nk; k++)
+            if (obs[k] / base[k] == mx) {
+                obest = k;
+                break;
+            }
+        for (int s = 0; s < p->n_freq_shuffles; s++) {
+            const double *acc = nullspec + (size_t)s * nk;
+            double nmx = 0.0, nsm = 0.0;
+            for (size_t k = 0; k < nk; k++) {
+                double v = acc[k] / base[k];
+                nsm += v;
+                if (v > nmx) nmx = v;
+            }
+            cnt += nmx / (nsm / (double)nk) >= ostat;
+        }
+        free(base);
+    }
 
     out->freq = malloc(nk * sizeof *out->freq);
     out->power = malloc(nk * sizeof *out->power);
@@ -813,7 +851,7 @@ done:
     free(runa);
     free(runb);
     free(cum);
-    free(ge);
+    free(nullspec);
     fftw_free(buf);
     fftw_free(X);
     free(obs);

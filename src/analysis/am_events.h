@@ -115,6 +115,7 @@ am_status am_mua_detect(const am_recording *r, const am_event_params *p, am_cand
 typedef struct am_ripple_spectrum {
     int n_freq;
     double *freq, *power; /* Hz, V^2/Hz (LFP units squared per Hz); n_freq each */
+    double *baseline;     /* mean periodogram of the null windows (same units), n_freq */
     double peak_hz, peak_p;
 } am_ripple_spectrum;
 

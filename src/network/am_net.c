@@ -28,6 +28,7 @@ struct am_net {
     am_net_params p;
     am_adex_pop *pc, *bc;
     am_projection *pr[4]; /* EE, EI, IE, II */
+    am_projection *pr_b;  /* slow GABA_B-like I->E (same synapses as IE), NULL when off */
     am_stdp *stdp;
     am_stp *stp; /* E->E short-term depression */
     am_stream noise;
@@ -40,7 +41,7 @@ struct am_net {
     double pc_w, bc_w;   /* drive weights of the current state */
 
     /* per-step work arrays */
-    double *g_ee, *g_ie, *g_ei, *g_ii;
+    double *g_ee, *g_ie, *g_ei, *g_ii, *g_b;
     double *i_e, *i_i; /* synaptic current (A) */
     double *lfp_cell;  /* |I_AMPA| + |I_GABA| per PC */
     int *sp_e, *sp_i;
@@ -83,6 +84,14 @@ am_net_params am_net_params_default(void) {
     p.mf = am_syn_ca3_defaults(AM_CA3_MF);
     p.e_exc_V = 0.0;
     p.e_inh_V = -70e-3;
+    /* slow GABA_B-like inhibition: off by default here (w = 0); kinetics after Otis, De Koninck &
+     * Mody 1993 (rise tens of ms, decay ~ 200 ms), K+ reversal */
+    p.ie_slow = p.ie;
+    p.ie_slow.w_init_S = 0.0;
+    p.ie_slow.tau_rise_s = 30e-3;
+    p.ie_slow.tau_decay_s = 200e-3;
+    p.ie_slow.delay_min_s = p.ie_slow.delay_max_s = 5e-3;
+    p.e_gabab_V = -90e-3;
     p.stdp = am_stdp_ca3_symmetric();
     p.ee_stp.u = 0.0; /* off until tuned; see docs/network.md */
     p.ee_stp.tau_rec_s = 0.8;
@@ -137,6 +146,13 @@ am_status am_net_params_check(const am_net_params *p, am_error *err) {
                             "am_net: drive kinetics rise %g s, decay %g s: need 0 <= rise < decay",
                             p->mf.tau_rise_s, p->mf.tau_decay_s);
     if (am_stp_params_check(&p->ee_stp, err)) return am_error_prefix(err, "am_net E->E: ");
+    if (!(fin(p->e_gabab_V) && fin(p->ie_slow.w_init_S) && p->ie_slow.w_init_S >= 0 &&
+          fin(p->ie_slow.tau_decay_s) && p->ie_slow.tau_rise_s >= 0 &&
+          p->ie_slow.tau_decay_s > p->ie_slow.tau_rise_s))
+        return am_error_set(err, AM_EINVAL,
+                            "am_net: slow inhibition: weight %g S, rise %g s, decay %g s: need "
+                            "weight >= 0 and 0 <= rise < decay",
+                            p->ie_slow.w_init_S, p->ie_slow.tau_rise_s, p->ie_slow.tau_decay_s);
     if (!(fin(p->e_exc_V) && fin(p->e_inh_V)))
         return am_error_set(err, AM_EINVAL, "am_net: reversal potentials must be finite");
     if (!(fin(p->ee_mean_input_S) && p->ee_mean_input_S >= 0))
@@ -216,6 +232,8 @@ void am_net_free(am_net *net) {
     drive_free(&net->di);
     free(net->g_ee);
     free(net->g_ie);
+    free(net->g_b);
+    am_projection_free(net->pr_b);
     free(net->g_ei);
     free(net->g_ii);
     free(net->i_e);
@@ -268,6 +286,14 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->pr[AM_CA3_II] =
         am_projection_alloc_params(ni, ni, &p->ii, dt, AM_CA3_II, p->connect_seed, err);
     if (!net->pr[AM_CA3_II]) goto fail;
+    if (p->ie_slow.w_init_S > 0) {
+        /* same projection id, sizes, p and seed as I->E: the same synapses */
+        am_syn_params b = p->ie_slow;
+        b.p = p->ie.p;
+        b.allow_self = p->ie.allow_self;
+        net->pr_b = am_projection_alloc_params(ni, ne, &b, dt, AM_CA3_IE, p->connect_seed, err);
+        if (!net->pr_b) goto fail;
+    }
     net->stdp = am_stdp_alloc(net->pr[AM_CA3_EE], &p->stdp, err);
     if (!net->stdp) goto fail;
     net->stp = am_stp_alloc(ne, &p->ee_stp, dt, err);
@@ -282,6 +308,7 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->place_rates = calloc((size_t)ne, sizeof(double));
     net->g_ee = calloc((size_t)ne, sizeof(double));
     net->g_ie = calloc((size_t)ne, sizeof(double));
+    net->g_b = calloc((size_t)ne, sizeof(double));
     net->g_ei = calloc((size_t)ni, sizeof(double));
     net->g_ii = calloc((size_t)ni, sizeof(double));
     net->i_e = calloc((size_t)ne, sizeof(double));
@@ -293,8 +320,9 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->win = (int)floor(p->rate_window_s / dt + 0.5);
     net->cnt_e = calloc((size_t)net->win, sizeof(int));
     net->cnt_i = calloc((size_t)net->win, sizeof(int));
-    if (!net->place_rates || !net->g_ee || !net->g_ie || !net->g_ei || !net->g_ii || !net->i_e ||
-        !net->i_i || !net->lfp_cell || !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
+    if (!net->place_rates || !net->g_ee || !net->g_ie || !net->g_b || !net->g_ei || !net->g_ii ||
+        !net->i_e || !net->i_i || !net->lfp_cell || !net->sp_e || !net->sp_i || !net->cnt_e ||
+        !net->cnt_i)
         goto nomem;
 
     /* normaliser set point: mean incoming weight per synapse */
@@ -413,12 +441,13 @@ static int thread_id(void) {
 static void phase_inputs(am_net *net, int t, int nt) {
     const int ne = net->p.n_e, ni = net->p.n_i;
     const long s = net->step;
-    const double Ee = net->p.e_exc_V, Ei = net->p.e_inh_V;
+    const double Ee = net->p.e_exc_V, Ei = net->p.e_inh_V, Eb = net->p.e_gabab_V;
     int elo, ehi, ilo, ihi;
     range_of(ne, t, nt, &elo, &ehi);
     range_of(ni, t, nt, &ilo, &ihi);
     am_projection_advance_range(net->pr[AM_CA3_EE], s, net->g_ee, elo, ehi);
     am_projection_advance_range(net->pr[AM_CA3_IE], s, net->g_ie, elo, ehi);
+    if (net->pr_b) am_projection_advance_range(net->pr_b, s, net->g_b, elo, ehi);
     am_projection_advance_range(net->pr[AM_CA3_EI], s, net->g_ei, ilo, ihi);
     am_projection_advance_range(net->pr[AM_CA3_II], s, net->g_ii, ilo, ihi);
 
@@ -428,7 +457,7 @@ static void phase_inputs(am_net *net, int t, int nt) {
     const double *v = am_adex_v(net->pc);
     for (int c = elo; c < ehi; c++) {
         const double ge = net->g_ee[c] + net->i_e[c], gi = net->g_ie[c];
-        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]);
+        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]) + net->g_b[c] * (Eb - v[c]);
         net->i_e[c] = ia + ig;
         net->lfp_cell[c] = fabs(ia) + fabs(ig);
     }
@@ -457,6 +486,7 @@ static void phase_outputs(am_net *net, int t, int nt) {
     range_of(ni, t, nt, &ilo, &ihi);
     am_projection_deliver_range(net->pr[AM_CA3_EE], net->sp_e, net->n_sp_e, s, elo, ehi);
     am_projection_deliver_range(net->pr[AM_CA3_IE], net->sp_i, net->n_sp_i, s, elo, ehi);
+    if (net->pr_b) am_projection_deliver_range(net->pr_b, net->sp_i, net->n_sp_i, s, elo, ehi);
     am_projection_deliver_range(net->pr[AM_CA3_EI], net->sp_e, net->n_sp_e, s, ilo, ihi);
     am_projection_deliver_range(net->pr[AM_CA3_II], net->sp_i, net->n_sp_i, s, ilo, ihi);
     if (am_stdp_enabled(net->stdp))

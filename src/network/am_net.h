@@ -80,6 +80,9 @@ typedef struct am_net_params {
     am_syn_params ee, ei, ie, ii; /* recurrent projections (am_syn_ca3_defaults) */
     am_syn_params mf;        /* kinetics of the PC drive synapse (AM_CA3_MF; p, delay unused) */
     double e_exc_V, e_inh_V; /* synaptic reversal potentials (0, -70 mV) */
+    am_syn_params ie_slow;   /* slow GABA_B-like BC->PC inhibition on the I->E synapses (its p
+                                and connectivity are I->E's); w_init_S = 0: off (default) */
+    double e_gabab_V;        /* its reversal potential (-90 mV) */
     am_stdp_params stdp;     /* E->E rule (am_stdp_ca3_symmetric) */
     am_stp_params ee_stp;    /* E->E short-term depression (am_stp.h); u = 0: off */
     double ee_mean_input_S;  /* normaliser set point: mean E->E weight per incoming synapse of a

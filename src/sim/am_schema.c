@@ -117,13 +117,16 @@ static const am_key_spec schema[] = {
      "E->I connection probability (Ecker et al. 2022: 0.1; scale as p_ee)"},
     {"network", "ach_scale", AM_KEY_DOUBLE, "0.2", 0.01, 1, NULL,
      "E->E transmission while running (acetylcholine-like, 0.1-0.3)"},
-    {"network", "rest_ach_scale", AM_KEY_DOUBLE, "0.8", 0.01, 1, NULL,
+    {"network", "rest_ach_scale", AM_KEY_DOUBLE, "0.9", 0.01, 1, NULL,
      "E->E transmission during awake rest (intermediate acetylcholine)"},
     {"network", "sleep_ach_scale", AM_KEY_DOUBLE, "1", 0.01, 1, NULL,
      "E->E transmission in sleep (low acetylcholine)"},
     {"network", "place_weight_ns", AM_KEY_DOUBLE, "100", 0, 1000, NULL,
      "weight of the place-cell drive synapse onto each pyramidal cell (nS); 100: each input spike "
      "fires the cell (mossy-fibre 'detonator')"},
+    {"network", "rest_at_sites", AM_KEY_BOOL, "true", NA, NULL,
+     "while the rat stands at a reward site during a running epoch, the network is in its awake "
+     "rest state (no place drive, no plasticity): awake immobility, as at reward wells"},
     {"network", "rest_drive_hz", AM_KEY_DOUBLE, "15", 0, 1000, NULL,
      "mossy-fibre-like Poisson drive of each pyramidal cell during awake rest (Hz; Ecker: 15)"},
     {"network", "sleep_drive_hz", AM_KEY_DOUBLE, "15", 0, 1000, NULL,
@@ -133,10 +136,17 @@ static const am_key_spec schema[] = {
     {"network", "ee_mean_weight_ns", AM_KEY_DOUBLE, "0.5", 0.001, 20, NULL,
      "normaliser ceiling: mean E->E weight per incoming synapse of a pyramidal cell (nS), "
      "applied at the end of each lap"},
-    {"network", "stp_u", AM_KEY_DOUBLE, "0.2", 0, 0.99, NULL,
+    {"network", "stp_u", AM_KEY_DOUBLE, "0.3", 0, 0.99, NULL,
      "E->E short-term depression: fraction of resources used per spike (0 = off)"},
     {"network", "stp_tau_rec_s", AM_KEY_DOUBLE, "0.8", 0.01, 10, NULL,
      "E->E short-term depression: recovery time constant (s)"},
+    {"network", "gabab_weight_ns", AM_KEY_DOUBLE, "0.02", 0, 100, NULL,
+     "slow GABA_B-like inhibition on each basket-to-pyramidal synapse (nS; 0 = off), reversal "
+     "-90 mV"},
+    {"network", "gabab_rise_ms", AM_KEY_DOUBLE, "30", 0.1, 1000, NULL,
+     "rise time constant of the slow inhibition (ms)"},
+    {"network", "gabab_decay_ms", AM_KEY_DOUBLE, "200", 1, 5000, NULL,
+     "decay time constant of the slow inhibition (ms), > rise"},
     {"network", "init_from", AM_KEY_STRING, "", NA, NULL,
      "start from the network saved in this session file (weights and cell state; ammon run "
      "--init-from); empty: a fresh network"},

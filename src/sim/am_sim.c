@@ -51,6 +51,7 @@ struct am_sim {
     double *drive;
     int tb_net, tb_lfp;
     uint64_t connect_seed;
+    int net_rest_at_sites;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
 
@@ -242,6 +243,13 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     if (!strcmp(rule, "off")) p.state[AM_NET_RUN].stdp_on = 0;
     p.ee_mean_input_S = am_config_double(cfg, "network.ee_mean_weight_ns") * 1e-9;
     p.ee_norm_cap = 1;
+    p.ie_slow.w_init_S = am_config_double(cfg, "network.gabab_weight_ns") * 1e-9;
+    p.ie_slow.tau_rise_s = am_config_double(cfg, "network.gabab_rise_ms") * 1e-3;
+    p.ie_slow.tau_decay_s = am_config_double(cfg, "network.gabab_decay_ms") * 1e-3;
+    if (!(p.ie_slow.tau_decay_s > p.ie_slow.tau_rise_s))
+        return am_config_error(cfg, err, "network.gabab_decay_ms",
+                               "%g ms must be longer than network.gabab_rise_ms = %g ms",
+                               p.ie_slow.tau_decay_s * 1e3, p.ie_slow.tau_rise_s * 1e3);
     p.ee_stp.u = am_config_double(cfg, "network.stp_u");
     p.ee_stp.tau_rec_s = am_config_double(cfg, "network.stp_tau_rec_s");
 
@@ -275,6 +283,7 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
         if (st) return st;
     }
     sim->connect_seed = p.connect_seed;
+    sim->net_rest_at_sites = am_config_bool(cfg, "network.rest_at_sites");
     sim->drive = calloc((size_t)p.n_e, sizeof *sim->drive);
     if (!sim->drive) return am_error_set(err, AM_ENOMEM, "out of memory");
     sim->tb_net = sim->tb_lfp = -1;
@@ -320,6 +329,22 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
                                 am_stream_make(seed, "cells.spikes"), err);
     if (!sim->place) goto fail;
 
+    {
+        const char *from = am_config_str(cfg, "network.init_from");
+        if (from[0] && !am_config_bool(cfg, "network.enabled")) {
+            am_config_error(cfg, err, "network.init_from",
+                            "'%s' would start the spiking network, but network.enabled = false; "
+                            "set network.enabled = true",
+                            from);
+            goto fail;
+        }
+        if (!from[0] && am_config_bool(cfg, "network.init_shuffle")) {
+            am_config_error(cfg, err, "network.init_shuffle",
+                            "shuffles the weights of a loaded network, but network.init_from is "
+                            "empty; give --init-from RUN.h5");
+            goto fail;
+        }
+    }
     if (am_config_bool(cfg, "network.enabled") && build_net(sim, seed, err)) goto fail;
 
     sim->s_reward = am_stream_make(seed, "reward.delivery");
@@ -781,9 +806,12 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
     }
 
     if (sim->net) {
+        /* the rat standing at a reward site during a running epoch is in awake immobility: the
+         * network is in its rest state there (network.rest_at_sites) */
         am_net_state ns = a->mode == AM_MODE_RUN    ? AM_NET_RUN
                           : a->mode == AM_MODE_REST ? AM_NET_REST
                                                     : AM_NET_SLEEP;
+        if (ns == AM_NET_RUN && a->site >= 0 && sim->net_rest_at_sites) ns = AM_NET_REST;
         if (am_net_get_state(sim->net) != ns && (st = am_net_set_state(sim->net, ns, err)))
             return st;
         am_place_rates(sim->place, a, sim->drive);

@@ -320,6 +320,48 @@ static void test_errors(void) {
     am_net_free(NULL);
 }
 
+/* (8) the two event-ending mechanisms are wired in: with short-term depression (U = 0.5) the
+ * E->E resources of active cells fall below 1, and stay exactly 1 with U = 0; slow GABA_B-like
+ * inhibition lowers the pyramidal rate under the same drive (same seed, same connectivity). Drive:
+ * 40 Hz mossy-fibre input, 1 s at rest. */
+static void test_event_ending(void) {
+    am_net_params p = small_params(400, 20);
+    p.state[AM_NET_REST].mf_rate_hz = 40.0;
+    p.ee.w_init_S = 0.5e-9;
+    p.ee_stp.u = 0.5;
+    am_net *net = am_net_alloc(&p, NULL);
+    CHECK(net != NULL);
+    if (!net) return;
+    CHECK(am_net_run(net, 1.0, NULL) == AM_OK);
+    const double x_mean = am_stp_mean(am_net_stp(net));
+    const long n_stp = am_net_spike_count(net, AM_NET_E);
+    am_net_free(net);
+    p.ee_stp.u = 0.0;
+    net = am_net_alloc(&p, NULL);
+    CHECK(net && am_net_run(net, 1.0, NULL) == AM_OK);
+    const double x_off = net ? am_stp_mean(am_net_stp(net)) : 0;
+    const long n_free = net ? am_net_spike_count(net, AM_NET_E) : 0;
+    am_net_free(net);
+    p.ie_slow.w_init_S = 0.5e-9;
+    net = am_net_alloc(&p, NULL);
+    CHECK(net && am_net_run(net, 1.0, NULL) == AM_OK);
+    const long n_b = net ? am_net_spike_count(net, AM_NET_E) : 0;
+    am_net_free(net);
+    printf("  ending: mean E->E resource %.3f with U = 0.5 (%ld PC spikes), %.3f with U = 0 (%ld); "
+           "with slow inhibition %ld PC spikes\n",
+           x_mean, n_stp, x_off, n_free, n_b);
+    CHECK(x_mean < 0.99);
+    CHECK(x_off == 1.0);
+    CHECK(n_stp <= n_free);
+    CHECK(n_free > 100);
+    CHECK(n_b < n_free);
+    /* bad slow-inhibition kinetics are refused */
+    p.ie_slow.tau_decay_s = p.ie_slow.tau_rise_s;
+    am_error err;
+    CHECK(am_net_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "slow inhibition");
+}
+
 int main(void) {
     RUN_TEST(test_errors);
     RUN_TEST(test_rest_rates);
@@ -329,5 +371,6 @@ int main(void) {
     RUN_TEST(test_guard);
     RUN_TEST(test_lfp);
     RUN_TEST(test_place_learning);
+    RUN_TEST(test_event_ending);
     return TEST_REPORT();
 }
