@@ -720,9 +720,11 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
         }
         free(pw);
     }
-    size_t obest = 0;
-    for (size_t k = 0; k < nk; k++)
+    size_t obest = 0; /* the peak frequency: maximum of the raw mean periodogram */
+    for (size_t k = 0; k < nk; k++) {
         obs[k] /= (double)nw;
+        if (obs[k] > obs[obest]) obest = k;
+    }
 
     /* null: for each draw, one equal-length window per event from event-free rest/sleep, their
      * mean periodogram */
@@ -810,12 +812,7 @@ am_status am_ripple_spectrum_compute(const am_recording *r, const am_candidate *
             if (v > mx) mx = v;
         }
         const double ostat = mx / (sm / (double)nk);
-        /* the peak frequency: where the events' spectrum rises most above the baseline */
-        for (size_t k = 0; k < nk; k++)
-            if (obs[k] / base[k] == mx) {
-                obest = k;
-                break;
-            }
+
         for (int s = 0; s < p->n_freq_shuffles; s++) {
             const double *acc = nullspec + (size_t)s * nk;
             double nmx = 0.0, nsm = 0.0;

@@ -13,14 +13,15 @@
 #include "am_stp.h"
 
 #define AM_NET_PI 3.14159265358979323846
-#define AM_NET_POISSON_KMAX 64
 #define AM_NET_G_TINY 1e-30 /* S (weights are ~1e-9 S) */
 
 /* A per-cell dual-exponential conductance driven by Poisson input (one synapse per cell). */
 typedef struct drive {
     double *d, *r;  /* state (S) */
-    double *p0;     /* exp(-lambda) per cell (PC drive; constant between rate changes) */
     double *lambda; /* rate * dt per cell */
+    double *acc;    /* integrated intensity since the cell's last input spike */
+    double *thr;    /* its current unit-exponential threshold */
+    uint64_t *k;    /* input spikes so far (the counter of the next threshold's draw) */
     double ed, er, norm;
 } drive;
 
@@ -194,9 +195,11 @@ am_status am_net_params_check(const am_net_params *p, am_error *err) {
 static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
     d->d = calloc((size_t)n, sizeof(double));
     d->r = calloc((size_t)n, sizeof(double));
-    d->p0 = calloc((size_t)n, sizeof(double));
     d->lambda = calloc((size_t)n, sizeof(double));
-    if (!d->d || !d->r || !d->p0 || !d->lambda) return 0;
+    d->acc = calloc((size_t)n, sizeof(double));
+    d->thr = calloc((size_t)n, sizeof(double));
+    d->k = calloc((size_t)n, sizeof(uint64_t));
+    if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k) return 0;
     d->ed = exp(-dt / tau_d);
     if (tau_r > 0) {
         d->er = exp(-dt / tau_r);
@@ -207,16 +210,26 @@ static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
         d->er = 0.0;
         d->norm = 1.0;
     }
-    for (int i = 0; i < n; i++)
-        d->p0[i] = 1.0;
     return 1;
 }
 
 static void drive_free(drive *d) {
     free(d->d);
     free(d->r);
-    free(d->p0);
     free(d->lambda);
+    free(d->acc);
+    free(d->thr);
+    free(d->k);
+}
+
+/* Unit-exponential threshold number k of input `draw` (0 PC, 1 BC) of cell c. */
+static inline double drive_threshold(am_stream s, uint64_t k, int c, uint32_t draw) {
+    return -log(1.0 - am_rng_u01(s, k, (uint32_t)c, draw));
+}
+
+static void drive_thresholds_init(drive *d, int n, am_stream s, uint32_t draw) {
+    for (int c = 0; c < n; c++)
+        d->thr[c] = drive_threshold(s, 0, c, draw);
 }
 
 void am_net_free(am_net *net) {
@@ -253,7 +266,6 @@ static void update_pc_drive(am_net *net) {
         double r = q->mf_rate_hz + (q->use_place_drive ? net->place_rates[c] : 0.0);
         double lam = r * net->p.dt;
         net->de.lambda[c] = lam;
-        net->de.p0[c] = exp(-lam);
     }
     net->pc_w = q->drive_weight_S;
     net->bc_w = q->bc_weight_S;
@@ -305,6 +317,8 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     if (!drive_init(&net->de, ne, p->mf.tau_rise_s, p->mf.tau_decay_s, dt) ||
         !drive_init(&net->di, ni, ei.tau_rise_s, ei.tau_decay_s, dt))
         goto nomem;
+    drive_thresholds_init(&net->de, ne, net->noise, 0);
+    drive_thresholds_init(&net->di, ni, net->noise, 1);
     net->place_rates = calloc((size_t)ne, sizeof(double));
     net->g_ee = calloc((size_t)ne, sizeof(double));
     net->g_ie = calloc((size_t)ne, sizeof(double));
@@ -369,41 +383,26 @@ am_status am_net_set_drive_rates(am_net *net, const double *rates_hz, am_error *
     return AM_OK;
 }
 
-/* Poisson count from a 32-bit uniform word by inverse CDF; p0 = exp(-lam). */
-static inline int poisson_count(uint32_t word, double lam, double p0) {
-    const double u = ((double)word + 0.5) * (1.0 / 4294967296.0);
-    if (u < p0) return 0;
-    int k = 0;
-    double pk = p0, F = p0;
-    while (u >= F && k < AM_NET_POISSON_KMAX) {
-        k++;
-        pk *= lam / k;
-        F += pk;
-        if (pk == 0.0) break;
-    }
-    return k;
-}
-
-/* Draws this step's drive counts for cells [lo, hi) and advances the drive conductances into
- * g (S, overwritten). lam/p0 per cell (lam_c/p0_c used when the arrays are NULL). */
-static void drive_step(const am_net *net, const drive *dr, double *dstate, double *rstate,
-                       const double *lam, const double *p0, double lam_c, double p0_c, double w,
+/* Input spikes of this step for cells [lo, hi), by time rescaling: each cell integrates its
+ * intensity (rate x dt per step, held over the step) and spikes each time the integral reaches a
+ * unit-exponential threshold, drawn afresh (counter-based: keyed by cell and spike number) after
+ * each spike. For a rate held over a step the count per step is exactly Poisson(rate dt) and
+ * independent across steps; draws happen only at spikes, and depend on nothing but (seed, cell,
+ * spike number), so any partition of the cells gives the same spikes. Then advances the drive
+ * conductances into g (S, overwritten). lam per cell, or lam_c for all when lam is NULL. */
+static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
                        uint32_t draw, int lo, int hi, double *g) {
-    const uint64_t step = (uint64_t)net->step;
-    uint32_t words[4];
-    uint32_t cur_block = UINT32_MAX;
+    double *dstate = dr->d, *rstate = dr->r, *acc = dr->acc, *thr = dr->thr;
     for (int c = lo; c < hi; c++) {
-        const double l = lam ? lam[c] : lam_c;
-        const double q0 = p0 ? p0[c] : p0_c;
-        double x = 0.0;
-        if (l > 0) {
-            const uint32_t blk = (uint32_t)c >> 2;
-            if (blk != cur_block) {
-                am_rng_block(net->noise, step, blk, draw, words);
-                cur_block = blk;
-            }
-            x = w * poisson_count(words[c & 3], l, q0);
+        double a = acc[c] + (lam ? lam[c] : lam_c);
+        int n = 0;
+        while (a >= thr[c]) {
+            a -= thr[c];
+            n++;
+            thr[c] = drive_threshold(net->noise, ++dr->k[c], c, draw);
         }
+        acc[c] = a;
+        const double x = w * n;
         double d = dstate[c] * dr->ed + x;
         double r = rstate[c] * dr->er + x;
         /* flush states below AM_NET_G_TINY to 0: a silent cell would otherwise pass through
@@ -452,8 +451,7 @@ static void phase_inputs(am_net *net, int t, int nt) {
     am_projection_advance_range(net->pr[AM_CA3_II], s, net->g_ii, ilo, ihi);
 
     /* PC drive: g into i_e as scratch, then currents */
-    drive_step(net, &net->de, net->de.d, net->de.r, net->de.lambda, net->de.p0, 0, 0, net->pc_w, 0,
-               elo, ehi, net->i_e);
+    drive_step(net, &net->de, net->de.lambda, 0.0, net->pc_w, 0, elo, ehi, net->i_e);
     const double *v = am_adex_v(net->pc);
     for (int c = elo; c < ehi; c++) {
         const double ge = net->g_ee[c] + net->i_e[c], gi = net->g_ie[c];
@@ -469,8 +467,7 @@ static void phase_inputs(am_net *net, int t, int nt) {
         rate *=
             1.0 + q->bc_theta_depth * cos(2.0 * AM_NET_PI * q->bc_theta_hz * (double)s * net->p.dt);
     const double lam = rate * net->p.dt;
-    drive_step(net, &net->di, net->di.d, net->di.r, NULL, NULL, lam, exp(-lam), net->bc_w, 1, ilo,
-               ihi, net->i_i);
+    drive_step(net, &net->di, NULL, lam, net->bc_w, 1, ilo, ihi, net->i_i);
     const double *vb = am_adex_v(net->bc);
     for (int c = ilo; c < ihi; c++) {
         const double ge = net->g_ei[c] + net->i_i[c], gi = net->g_ii[c];

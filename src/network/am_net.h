@@ -11,10 +11,12 @@
  *   - BC drive: one input synapse per BC with E->I kinetics, rate r (1 + m cos(2 pi f t)),
  *     theta-paced (f = 8 Hz) while running, off at rest by default (as in Ecker, whose BCs have no
  *     external input).
- * Poisson counts come from stream am_stream_make(seed, "net.noise"): for step s, the PC drive of
- * cell c uses word (c & 3) of the block at counter (s, c >> 2, 0), the BC drive of cell c word
- * (c & 3) of the block at (s, c >> 2, 1); the 32-bit word u gives the Poisson count by inverse
- * CDF. No generator state exists: results depend on (seed, parameters, call sequence) only.
+ * Input spikes come by time rescaling from stream am_stream_make(seed, "net.noise"): each cell
+ * integrates its drive intensity (rate x dt per step) and gets an input spike each time the
+ * integral reaches a unit-exponential threshold; threshold k of cell c is -log(1 - u) with u the
+ * uniform at counter (k, c, 0) for the PC drive, (k, c, 1) for the BC drive. Exactly Poisson per
+ * step for a rate held over the step; per-cell state only (no shared generator), so results
+ * depend on (seed, parameters, call sequence) only, not on threads.
  *
  * One step (am_net_step), in this order:
  *   1. advance every projection's conductances (inputs arriving now), draw the drive spikes of

@@ -117,7 +117,7 @@ static const am_key_spec schema[] = {
      "E->I connection probability (Ecker et al. 2022: 0.1; scale as p_ee)"},
     {"network", "ach_scale", AM_KEY_DOUBLE, "0.2", 0.01, 1, NULL,
      "E->E transmission while running (acetylcholine-like, 0.1-0.3)"},
-    {"network", "rest_ach_scale", AM_KEY_DOUBLE, "0.9", 0.01, 1, NULL,
+    {"network", "rest_ach_scale", AM_KEY_DOUBLE, "0.85", 0.01, 1, NULL,
      "E->E transmission during awake rest (intermediate acetylcholine)"},
     {"network", "sleep_ach_scale", AM_KEY_DOUBLE, "1", 0.01, 1, NULL,
      "E->E transmission in sleep (low acetylcholine)"},

@@ -14,7 +14,13 @@ windows, each the recorded range widened where the issue says so (data/reference
 - median fraction of pyramidal cells active per event 5-40 % (recorded 10-20 %, up to 29-36 %
   of isolated units in Gomperts et al. 2015: swr_participation, swr_participation_gomperts);
 - significant replays, median speed 3-20 m/s (recorded about 8-10 m/s: replay_speed_davidson),
-  both directions (forward and reverse relative to the template's running direction) present.
+  both directions (forward and reverse relative to the template's running direction) present;
+- theta phase precession in the network's own spikes while running, measured against the theta of
+  the network's LFP proxy: median slope over cells with a field -100 to -355 deg per field
+  (recorded 100-355 deg: phase_precession_range), at least 20 % of those cells significantly
+  negative (p < 0.05) and at most 5 % significantly positive (the precession is inherited from
+  the place-cell drive, relayed by the pyramidal cells; it shows that the relay keeps spike
+  timing).
 Event rates count the candidate events the analysis found in that epoch kind, per second of it.
 Usage: check_network_replay.py SCIENCE_DIR NAME
 """
@@ -79,4 +85,15 @@ results.append(report(f"{name}: significant replays", sig.sum() >= 5 and 3 <= me
                       f"speed {med_sp:.1f} m/s (recorded about 8-10 m/s; window 3-20 m/s)"))
 results.append(report(f"{name}: both replay directions", n_f >= 1 and n_r >= 1,
                       f"{n_f} forward, {n_r} reverse"))
+F = an["fields"]
+slope, pp, nf = F["precession_slope"][()], F["precession_p"][()], F["n_fields"][()]
+has = (nf > 0) & np.isfinite(slope) & np.isfinite(pp)
+med_sl = float(np.median(slope[has])) if has.any() else float("nan")
+neg = float(np.mean((pp[has] < 0.05) & (slope[has] < 0))) if has.any() else 0.0
+pos = float(np.mean((pp[has] < 0.05) & (slope[has] > 0))) if has.any() else 1.0
+results.append(report(f"{name}: theta phase precession of network spikes",
+                      -355 <= med_sl <= -100 and neg >= 0.2 and pos <= 0.05,
+                      f"median {med_sl:.0f} deg per field over {int(has.sum())} cell-directions "
+                      f"with a field; {100 * neg:.0f} % significantly negative, {100 * pos:.1f} % "
+                      f"positive (recorded 100-355 deg)"))
 finish(results)
