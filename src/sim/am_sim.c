@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_filter.h"
 #include "am_net.h"
 #include "am_netfile.h"
 #include "am_provenance.h"
@@ -52,6 +53,8 @@ struct am_sim {
     int tb_net, tb_lfp;
     uint64_t connect_seed;
     int net_rest_at_sites;
+    double *lfp_buf; /* every LFP sample, for the band-passed copies written at the end */
+    size_t n_lfp, cap_lfp;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
 
@@ -369,6 +372,7 @@ fail:
 void am_sim_free(am_sim *sim) {
     if (!sim) return;
     am_net_free(sim->net);
+    free(sim->lfp_buf);
     free(sim->drive);
     am_place_free(sim->place);
     am_agent_free(sim->agent);
@@ -588,6 +592,18 @@ static void net_lfp(void *user, double t_s, double lfp_A) {
     if (!sim->sess || sim->net_st) return;
     const void *row[] = {&lfp_A};
     sim->net_st = am_session_table_row(sim->sess, sim->tb_lfp, row, &sim->net_err);
+    if (sim->net_st) return;
+    if (sim->n_lfp == sim->cap_lfp) {
+        size_t cap = sim->cap_lfp ? 2 * sim->cap_lfp : 4096;
+        double *b = realloc(sim->lfp_buf, cap * sizeof *b);
+        if (!b) {
+            sim->net_st = am_error_set(&sim->net_err, AM_ENOMEM, "out of memory for the LFP");
+            return;
+        }
+        sim->lfp_buf = b;
+        sim->cap_lfp = cap;
+    }
+    sim->lfp_buf[sim->n_lfp++] = lfp_A;
 }
 
 /* The learned network at the end of the run, read back by network.init_from (am_netfile.h):
@@ -634,6 +650,30 @@ static am_status write_net_final(am_sim *sim, am_error *err) {
     }
     free(row);
     free(post);
+    return st;
+}
+
+/* Theta (6-10 Hz) and ripple (150-250 Hz) bands of the LFP proxy, zero-phase FFT band-pass of the
+ * whole recording (am_filter.h; the bands are the analysis' defaults, docs/analysis.md). */
+static am_status write_lfp_bands(am_sim *sim, double fs, am_error *err) {
+    static const struct {
+        const char *path;
+        double lo, hi;
+    } band[] = {{"/lfp/theta", 6.0, 10.0}, {"/lfp/ripple", 150.0, 250.0}};
+    const size_t n = sim->n_lfp;
+    if (n < 4 || fs < 2 * 250.0) return AM_OK;
+    double *y = malloc(n * sizeof *y);
+    if (!y) return am_error_set(err, AM_ENOMEM, "out of memory for the LFP bands");
+    am_status st = AM_OK;
+    for (int b = 0; b < 2 && !st; b++) {
+        st = am_filter_bandpass(sim->lfp_buf, n, fs, band[b].lo, band[b].hi, y, err);
+        st = st ? st : am_session_write_f64(sim->sess, band[b].path, y, 1, &n, err);
+        char unit[96];
+        snprintf(unit, sizeof unit, "A: broadband band-passed %g-%g Hz (zero-phase FFT)",
+                 band[b].lo, band[b].hi);
+        st = st ? st : am_session_attr_str(sim->sess, band[b].path, "units", unit, err);
+    }
+    free(y);
     return st;
 }
 
@@ -914,6 +954,7 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
         st = st ? st : am_session_attr_f64(s, "/lfp", "rate_hz", 1.0 / np->lfp_interval_s, err);
         st = st ? st : am_session_attr_f64(s, "/lfp", "t0_s", np->lfp_interval_s, err);
         st = st ? st : write_net_final(sim, err);
+        st = st ? st : write_lfp_bands(sim, 1.0 / np->lfp_interval_s, err);
     }
     return st;
 }

@@ -390,6 +390,14 @@ class Network(unittest.TestCase):
                 lfp = f["lfp/broadband"][()]
                 self.assertEqual(len(lfp), 5000)  # 1 kHz over 5 s
                 self.assertEqual(f["lfp"].attrs["rate_hz"], 1000.0)
+                # theta and ripple bands: same length, and together no larger than the
+                # broadband signal's fluctuation (band-passed parts of it)
+                th, rp = f["lfp/theta"][()], f["lfp/ripple"][()]
+                self.assertEqual(th.shape, lfp.shape)
+                self.assertEqual(rp.shape, lfp.shape)
+                self.assertLess(abs(th.mean()) + abs(rp.mean()), 1e-6 * abs(lfp).max())
+                self.assertLessEqual(np.var(th) + np.var(rp), np.var(lfp) * (1 + 1e-9))
+                self.assertGreater(np.var(rp), 0.0)
                 self.assertIn("ee_weight_mean_after_S", f["network"].attrs)
             # the analysis can decode the network's own pyramidal cells instead of the place cells
             an = os.path.join(d, "an.h5")
