@@ -1,13 +1,13 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "am_netfile.h"
+#include "am_h5read.h"
 
 #include <hdf5.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,44 +16,8 @@
 #define NET "/network"
 #define FINAL "/network/final"
 
-/* Reading context: the open file, its name for messages and the caller's error. */
-typedef struct rd {
-    hid_t file;
-    const char *path;
-    am_error *err;
-} rd;
-
-static am_status fail(rd *c, am_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static am_status fail(rd *c, am_status code, const char *fmt, ...) {
-    char what[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return am_error_set(c->err, code, "network snapshot '%s': %s", c->path, what);
-}
-
-static am_status nomem(rd *c, const char *what) {
-    return fail(c, AM_ENOMEM, "out of memory for %s", what);
-}
-
-/* 1 if every component of the absolute path exists, else 0 (HDF5 errors count as absent). */
-static int has(rd *c, const char *path) {
-    size_t len = strlen(path);
-    char buf[256];
-    if (len == 0 || len >= sizeof buf) return 0;
-    for (size_t i = 1; i <= len; i++) {
-        if (i < len && path[i] != '/') continue;
-        memcpy(buf, path, i);
-        buf[i] = '\0';
-        if (H5Lexists(c->file, buf, H5P_DEFAULT) <= 0) return 0;
-    }
-    return 1;
-}
-
 /* 1 if the object at path (which exists) is a group, else 0. */
-static int is_group(rd *c, const char *path) {
+static int is_group(am_h5r *c, const char *path) {
     hid_t o = H5Oopen(c->file, path, H5P_DEFAULT);
     if (o < 0) return 0;
     int g = H5Iget_type(o) == H5I_GROUP;
@@ -73,34 +37,38 @@ typedef struct num {
 
 /* Reads scalar numeric attribute `name` of /network; `what` says what it should be. want_int: it
  * must be of an integer type. */
-static am_status attr_num(rd *c, const char *name, int want_int, const char *what, num *v) {
+static am_status attr_num(am_h5r *c, const char *name, int want_int, const char *what, num *v) {
     memset(v, 0, sizeof *v);
     if (H5Aexists_by_name(c->file, NET, name, H5P_DEFAULT) <= 0)
-        return fail(c, AM_EINVAL, "'" NET "' has no attribute '%s'; expected %s", name, what);
+        return am_h5r_fail(c, AM_EINVAL, "'" NET "' has no attribute '%s'; expected %s", name,
+                           what);
     hid_t a = H5Aopen_by_name(c->file, NET, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) return fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be opened", name);
+    if (a < 0)
+        return am_h5r_fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be opened", name);
     hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
     H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
     hssize_t npts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
     am_status st = AM_OK;
     if (cls != H5T_INTEGER && (want_int || cls != H5T_FLOAT)) {
-        st = fail(c, AM_EINVAL, "attribute '%s' of '" NET "' is not %s; expected %s", name,
-                  want_int ? "an integer" : "a number", what);
+        st = am_h5r_fail(c, AM_EINVAL, "attribute '%s' of '" NET "' is not %s; expected %s", name,
+                         want_int ? "an integer" : "a number", what);
     } else if (npts != 1) {
-        st = fail(c, AM_EINVAL, "attribute '%s' of '" NET "' has %lld values; expected one, %s",
-                  name, (long long)npts, what);
+        st = am_h5r_fail(c, AM_EINVAL,
+                         "attribute '%s' of '" NET "' has %lld values; expected one, %s", name,
+                         (long long)npts, what);
     } else if (cls == H5T_INTEGER) {
         v->is_int = 1;
         v->is_unsigned = H5Tget_sign(ty) == H5T_SGN_NONE;
         herr_t r = v->is_unsigned ? H5Aread(a, H5T_NATIVE_UINT64, &v->u)
                                   : H5Aread(a, H5T_NATIVE_INT64, &v->i);
-        if (r < 0) st = fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be read", name);
+        if (r < 0)
+            st = am_h5r_fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be read", name);
         if (v->is_unsigned)
             v->d = (double)v->u;
         else
             v->d = (double)v->i;
     } else if (H5Aread(a, H5T_NATIVE_DOUBLE, &v->d) < 0) {
-        st = fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be read", name);
+        st = am_h5r_fail(c, AM_EINVAL, "attribute '%s' of '" NET "' cannot be read", name);
     }
     if (sp >= 0) H5Sclose(sp);
     if (ty >= 0) H5Tclose(ty);
@@ -109,7 +77,8 @@ static am_status attr_num(rd *c, const char *name, int want_int, const char *wha
 }
 
 /* An integer attribute of /network in [lo, hi]. */
-static am_status attr_count(rd *c, const char *name, const char *what, int lo, int hi, int *out) {
+static am_status attr_count(am_h5r *c, const char *name, const char *what, int lo, int hi,
+                            int *out) {
     num v;
     am_status st = attr_num(c, name, 1, what, &v);
     if (st) return st;
@@ -117,11 +86,12 @@ static am_status attr_count(rd *c, const char *name, const char *what, int lo, i
                            : v.i >= lo && v.i <= hi;
     if (!ok) {
         if (v.is_unsigned)
-            return fail(c, AM_EINVAL,
-                        "attribute '%s' of '" NET "' is %llu; expected %s in [%d, %d]", name,
-                        (unsigned long long)v.u, what, lo, hi);
-        return fail(c, AM_EINVAL, "attribute '%s' of '" NET "' is %lld; expected %s in [%d, %d]",
-                    name, (long long)v.i, what, lo, hi);
+            return am_h5r_fail(c, AM_EINVAL,
+                               "attribute '%s' of '" NET "' is %llu; expected %s in [%d, %d]", name,
+                               (unsigned long long)v.u, what, lo, hi);
+        return am_h5r_fail(c, AM_EINVAL,
+                           "attribute '%s' of '" NET "' is %lld; expected %s in [%d, %d]", name,
+                           (long long)v.i, what, lo, hi);
     }
     *out = v.is_unsigned ? (int)v.u : (int)v.i;
     return AM_OK;
@@ -132,38 +102,42 @@ static am_status attr_count(rd *c, const char *name, const char *what, int lo, i
 /* Reads 1-D dataset /network/final/<name>, which must be of class cls (its type named `tname` in
  * messages) and have exactly `want` entries (`len_what` says why). *out is malloc'ed (at least one
  * element) only once every check passed, and freed again if the read fails. */
-static am_status read_arr(rd *c, const char *name, H5T_class_t cls, const char *tname, hid_t mtype,
-                          size_t esize, size_t want, const char *len_what, void **out) {
+static am_status read_arr(am_h5r *c, const char *name, H5T_class_t cls, const char *tname,
+                          hid_t mtype, size_t esize, size_t want, const char *len_what,
+                          void **out) {
     char path[128];
     snprintf(path, sizeof path, FINAL "/%s", name);
     *out = NULL;
-    if (!has(c, path))
-        return fail(c, AM_EINVAL, "'%s' is missing; expected a 1-D %s dataset of %s = %zu entries",
-                    path, tname, len_what, want);
+    if (!am_h5r_has(c, path))
+        return am_h5r_fail(c, AM_EINVAL,
+                           "'%s' is missing; expected a 1-D %s dataset of %s = %zu entries", path,
+                           tname, len_what, want);
     hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
-    if (d < 0) return fail(c, AM_EINVAL, "'%s' is not a dataset; expected 1-D %s", path, tname);
+    if (d < 0)
+        return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset; expected 1-D %s", path, tname);
     hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
     H5T_class_t have = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
     int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     hsize_t n = 0;
     am_status st = AM_OK;
     if (have != cls) {
-        st = fail(c, AM_EINVAL, "'%s' holds %s; expected %s", path,
-                  have == H5T_INTEGER ? "integers"
-                  : have == H5T_FLOAT ? "floating-point numbers"
-                                      : "something not numeric",
-                  tname);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' holds %s; expected %s", path,
+                         have == H5T_INTEGER ? "integers"
+                         : have == H5T_FLOAT ? "floating-point numbers"
+                                             : "something not numeric",
+                         tname);
     } else if (rank != 1) {
-        st = fail(c, AM_EINVAL, "'%s' has rank %d; expected a 1-D %s dataset", path, rank, tname);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' has rank %d; expected a 1-D %s dataset", path, rank,
+                         tname);
     } else if (H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
-        st = fail(c, AM_EINVAL, "'%s': its size cannot be read", path);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s': its size cannot be read", path);
     } else if (n != (hsize_t)want) {
-        st = fail(c, AM_EINVAL, "'%s' has %llu entries; expected %s = %zu", path,
-                  (unsigned long long)n, len_what, want);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' has %llu entries; expected %s = %zu", path,
+                         (unsigned long long)n, len_what, want);
     } else if (want > SIZE_MAX / esize - 1 || !(*out = malloc((want ? want : 1) * esize))) {
-        st = nomem(c, path);
+        st = am_h5r_nomem(c, path);
     } else if (want > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-        st = fail(c, AM_EINVAL, "'%s' cannot be read as %s", path, tname);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read as %s", path, tname);
         free(*out);
         *out = NULL;
     }
@@ -174,15 +148,15 @@ static am_status read_arr(rd *c, const char *name, H5T_class_t cls, const char *
 }
 
 /* Checks that every entry of /network/final/<name> is finite. */
-static am_status all_finite(rd *c, const char *name, const double *x, size_t n) {
+static am_status all_finite(am_h5r *c, const char *name, const double *x, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
-            return fail(c, AM_EINVAL, "'" FINAL "/%s'[%zu] is %g; expected a finite value", name, i,
-                        x[i]);
+            return am_h5r_fail(c, AM_EINVAL, "'" FINAL "/%s'[%zu] is %g; expected a finite value",
+                               name, i, x[i]);
     return AM_OK;
 }
 
-static am_status read_network(rd *c, am_netfile *f) {
+static am_status read_network(am_h5r *c, am_netfile *f) {
     num v;
     am_status st =
         attr_count(c, "n_e", "the number of pyramidal cells (int64)", 1, INT_MAX - 1, &f->n_e);
@@ -193,8 +167,8 @@ static am_status read_network(rd *c, am_netfile *f) {
     st = attr_num(c, "dt_s", 0, "the network time step in s (float64)", &v);
     if (st) return st;
     if (!(v.d > 0) || !isfinite(v.d))
-        return fail(c, AM_EINVAL, "attribute 'dt_s' of '" NET "' is %g; expected a time step > 0 s",
-                    v.d);
+        return am_h5r_fail(c, AM_EINVAL,
+                           "attribute 'dt_s' of '" NET "' is %g; expected a time step > 0 s", v.d);
     f->dt_s = v.d;
 
     size_t ne = (size_t)f->n_e, ni = (size_t)f->n_i;
@@ -204,18 +178,19 @@ static am_status read_network(rd *c, am_netfile *f) {
                   "n_e + 1", (void **)&f->ee_row);
     if (st) return st;
     if (f->ee_row[0] != 0)
-        return fail(c, AM_EINVAL,
-                    "'" FINAL "/ee_row'[0] is %lld; expected 0 (CSR row offsets start at 0)",
-                    (long long)f->ee_row[0]);
+        return am_h5r_fail(c, AM_EINVAL,
+                           "'" FINAL "/ee_row'[0] is %lld; expected 0 (CSR row offsets start at 0)",
+                           (long long)f->ee_row[0]);
     for (size_t i = 0; i < ne; i++)
         if (f->ee_row[i + 1] < f->ee_row[i])
-            return fail(c, AM_EINVAL,
-                        "'" FINAL "/ee_row' decreases at entry %zu (%lld after %lld); expected "
-                        "non-decreasing CSR row offsets",
-                        i + 1, (long long)f->ee_row[i + 1], (long long)f->ee_row[i]);
+            return am_h5r_fail(c, AM_EINVAL,
+                               "'" FINAL
+                               "/ee_row' decreases at entry %zu (%lld after %lld); expected "
+                               "non-decreasing CSR row offsets",
+                               i + 1, (long long)f->ee_row[i + 1], (long long)f->ee_row[i]);
     if ((uint64_t)f->ee_row[ne] > SIZE_MAX / sizeof(double))
-        return fail(c, AM_EINVAL, "'" FINAL "/ee_row'[n_e] = %lld synapses is too many",
-                    (long long)f->ee_row[ne]);
+        return am_h5r_fail(c, AM_EINVAL, "'" FINAL "/ee_row'[n_e] = %lld synapses is too many",
+                           (long long)f->ee_row[ne]);
     f->n_syn = (size_t)f->ee_row[ne];
 
     st = read_arr(c, "ee_post", H5T_INTEGER, "int32", H5T_NATIVE_INT32, sizeof *f->ee_post,
@@ -223,19 +198,19 @@ static am_status read_network(rd *c, am_netfile *f) {
     if (st) return st;
     for (size_t k = 0; k < f->n_syn; k++)
         if (f->ee_post[k] < 0 || f->ee_post[k] >= f->n_e)
-            return fail(c, AM_EINVAL,
-                        "'" FINAL "/ee_post'[%zu] is %d; expected a pyramidal cell index in "
-                        "[0, n_e = %d)",
-                        k, (int)f->ee_post[k], f->n_e);
+            return am_h5r_fail(c, AM_EINVAL,
+                               "'" FINAL "/ee_post'[%zu] is %d; expected a pyramidal cell index in "
+                               "[0, n_e = %d)",
+                               k, (int)f->ee_post[k], f->n_e);
 
     st = read_arr(c, "ee_weight_S", H5T_FLOAT, "float32", H5T_NATIVE_FLOAT, sizeof *f->ee_w,
                   f->n_syn, "n_syn (ee_row[n_e])", (void **)&f->ee_w);
     if (st) return st;
     for (size_t k = 0; k < f->n_syn; k++)
         if (!(f->ee_w[k] >= 0) || !isfinite(f->ee_w[k]))
-            return fail(c, AM_EINVAL,
-                        "'" FINAL "/ee_weight_S'[%zu] is %g; expected a finite weight >= 0 S", k,
-                        (double)f->ee_w[k]);
+            return am_h5r_fail(
+                c, AM_EINVAL, "'" FINAL "/ee_weight_S'[%zu] is %g; expected a finite weight >= 0 S",
+                k, (double)f->ee_w[k]);
 
     /* cell state */
     st = read_arr(c, "pc_V", H5T_FLOAT, "float64", H5T_NATIVE_DOUBLE, sizeof(double), ne, "n_e",
@@ -261,9 +236,10 @@ static am_status read_network(rd *c, am_netfile *f) {
     if (st) return st;
     for (size_t i = 0; i < ne; i++)
         if (!(f->stp_x[i] >= 0 && f->stp_x[i] <= 1))
-            return fail(c, AM_EINVAL,
-                        "'" FINAL "/stp_x'[%zu] is %g; expected a resource fraction in [0, 1]", i,
-                        f->stp_x[i]);
+            return am_h5r_fail(c, AM_EINVAL,
+                               "'" FINAL
+                               "/stp_x'[%zu] is %g; expected a resource fraction in [0, 1]",
+                               i, f->stp_x[i]);
     return AM_OK;
 }
 
@@ -272,16 +248,12 @@ am_netfile *am_netfile_read(const char *path, am_error *err) {
         am_error_set(err, AM_EINVAL, "network snapshot: no file name given");
         return NULL;
     }
-    H5E_auto2_t efunc = NULL;
-    void *edata = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-    rd c = {-1, path, err};
+    am_h5r c;
+    am_h5r_begin(&c, "network snapshot", path, err);
     am_status st = AM_OK;
     am_netfile *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
-        st = nomem(&c, "the snapshot");
+        st = am_h5r_nomem(&c, "the snapshot");
         goto done;
     }
     struct stat sb;
@@ -295,7 +267,7 @@ am_netfile *am_netfile_read(const char *path, am_error *err) {
                           "cannot open '%s' as HDF5: it is not readable or not an HDF5 file", path);
         goto done;
     }
-    if (!has(&c, FINAL)) {
+    if (!am_h5r_has(&c, FINAL)) {
         st = am_error_set(err, AM_EINVAL,
                           "'%s' holds no saved network (" FINAL "); write one with `ammon run` "
                           "and network.enabled = true",
@@ -303,13 +275,12 @@ am_netfile *am_netfile_read(const char *path, am_error *err) {
         goto done;
     }
     if (!is_group(&c, NET) || !is_group(&c, FINAL)) {
-        st = fail(&c, AM_EINVAL, "'" NET "' and '" FINAL "' must be groups");
+        st = am_h5r_fail(&c, AM_EINVAL, "'" NET "' and '" FINAL "' must be groups");
         goto done;
     }
     st = read_network(&c, f);
 done:
-    if (c.file >= 0) H5Fclose(c.file);
-    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+    am_h5r_end(&c);
     if (st) {
         am_netfile_free(f);
         return NULL;

@@ -1,52 +1,15 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "am_recording.h"
+#include "am_h5read.h"
 
 #include <hdf5.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Reading context: the open file, its name for messages and the caller's error. */
-typedef struct rd {
-    hid_t file;
-    const char *path;
-    am_error *err;
-} rd;
-
-static am_status fail(rd *c, am_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static am_status fail(rd *c, am_status code, const char *fmt, ...) {
-    char what[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return am_error_set(c->err, code, "recording '%s': %s", c->path, what);
-}
-
-static am_status nomem(rd *c, const char *what) {
-    return fail(c, AM_ENOMEM, "out of memory for %s", what);
-}
-
-/* 1 if every component of the absolute path exists, else 0 (HDF5 errors count as absent). */
-static int has(rd *c, const char *path) {
-    size_t len = strlen(path);
-    char buf[512];
-    if (len == 0 || len >= sizeof buf) return 0;
-    if (strcmp(path, "/") == 0) return 1;
-    for (size_t i = 1; i <= len; i++) {
-        if (i < len && path[i] != '/') continue;
-        memcpy(buf, path, i);
-        buf[i] = '\0';
-        if (H5Lexists(c->file, buf, H5P_DEFAULT) <= 0) return 0;
-    }
-    return 1;
-}
 
 static void *xmalloc(size_t n, size_t size) {
     return malloc((n ? n : 1) * size);
@@ -56,29 +19,29 @@ static void *xmalloc(size_t n, size_t size) {
 
 /* Reads a numeric dataset of rank 0, 1 or 2 converted to memtype. *out is malloc'ed (at least one
  * element); dims[1] is 1 for rank < 2 and dims[0] is 1 for scalars. */
-static am_status read_num(rd *c, const char *path, hid_t memtype, size_t esize, void **out,
+static am_status read_num(am_h5r *c, const char *path, hid_t memtype, size_t esize, void **out,
                           hsize_t dims[2], int *rank) {
     *out = NULL;
-    if (!has(c, path)) return fail(c, AM_EINVAL, "'%s' is missing", path);
+    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
     hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
-    if (d < 0) return fail(c, AM_EINVAL, "'%s' is not a dataset", path);
+    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
     hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
     am_status st = AM_OK;
     H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
     int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     hsize_t dd[2] = {1, 1};
     if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = fail(c, AM_EINVAL, "'%s' is not numeric", path);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not numeric", path);
     } else if (r < 0 || r > 2) {
-        st = fail(c, AM_EINVAL, "'%s' has rank %d; expected 1 or 2", path, r);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' has rank %d; expected 1 or 2", path, r);
     } else {
         if (r > 0) H5Sget_simple_extent_dims(sp, dd, NULL);
         size_t n = (size_t)dd[0] * (size_t)dd[1];
         *out = xmalloc(n, esize);
         if (!*out)
-            st = nomem(c, path);
+            st = am_h5r_nomem(c, path);
         else if (n > 0 && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-            st = fail(c, AM_EINVAL, "'%s' cannot be read", path);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
     }
     if (ty >= 0) H5Tclose(ty);
     if (sp >= 0) H5Sclose(sp);
@@ -95,7 +58,8 @@ static am_status read_num(rd *c, const char *path, hid_t memtype, size_t esize, 
 }
 
 /* A 1-D (or scalar) array of the given memory type. */
-static am_status read_1d(rd *c, const char *path, hid_t mtype, size_t size, void **out, size_t *n) {
+static am_status read_1d(am_h5r *c, const char *path, hid_t mtype, size_t size, void **out,
+                         size_t *n) {
     hsize_t dims[2];
     int rank;
     am_status st = read_num(c, path, mtype, size, out, dims, &rank);
@@ -103,26 +67,26 @@ static am_status read_1d(rd *c, const char *path, hid_t mtype, size_t size, void
     if (rank == 2) {
         free(*out);
         *out = NULL;
-        return fail(c, AM_EINVAL, "'%s' is 2-D; expected a 1-D array", path);
+        return am_h5r_fail(c, AM_EINVAL, "'%s' is 2-D; expected a 1-D array", path);
     }
     *n = (size_t)dims[0];
     return AM_OK;
 }
 
-static am_status read_vec(rd *c, const char *path, double **out, size_t *n) {
+static am_status read_vec(am_h5r *c, const char *path, double **out, size_t *n) {
     return read_1d(c, path, H5T_NATIVE_DOUBLE, sizeof(double), (void **)out, n);
 }
 
-static am_status read_vec_i64(rd *c, const char *path, int64_t **out, size_t *n) {
+static am_status read_vec_i64(am_h5r *c, const char *path, int64_t **out, size_t *n) {
     return read_1d(c, path, H5T_NATIVE_INT64, sizeof(int64_t), (void **)out, n);
 }
 
-static am_status read_vec_int(rd *c, const char *path, int **out, size_t *n) {
+static am_status read_vec_int(am_h5r *c, const char *path, int **out, size_t *n) {
     return read_1d(c, path, H5T_NATIVE_INT, sizeof(int), (void **)out, n);
 }
 
 /* An (n, ncols) matrix; an empty 1-D dataset counts as (0, ncols). */
-static am_status read_mat(rd *c, const char *path, hid_t memtype, size_t esize, size_t ncols,
+static am_status read_mat(am_h5r *c, const char *path, hid_t memtype, size_t esize, size_t ncols,
                           void **out, size_t *n) {
     hsize_t dims[2];
     int rank;
@@ -135,7 +99,7 @@ static am_status read_mat(rd *c, const char *path, hid_t memtype, size_t esize, 
     if (rank != 2 || dims[1] != ncols) {
         free(*out);
         *out = NULL;
-        return fail(c, AM_EINVAL, "'%s' must have shape (n, %zu)", path, ncols);
+        return am_h5r_fail(c, AM_EINVAL, "'%s' must have shape (n, %zu)", path, ncols);
     }
     *n = (size_t)dims[0];
     return AM_OK;
@@ -149,23 +113,23 @@ static void free_strs(char **s, size_t n) {
 }
 
 /* Reads a string dataset (scalar or 1-D; variable-length or fixed-length strings). */
-static am_status read_strs(rd *c, const char *path, char ***out, size_t *n) {
+static am_status read_strs(am_h5r *c, const char *path, char ***out, size_t *n) {
     *out = NULL;
     *n = 0;
-    if (!has(c, path)) return fail(c, AM_EINVAL, "'%s' is missing", path);
+    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
     hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
-    if (d < 0) return fail(c, AM_EINVAL, "'%s' is not a dataset", path);
+    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
     hid_t sp = H5Dget_space(d), ty = H5Dget_type(d), mt = -1;
     am_status st = AM_OK;
     char **res = NULL;
     size_t cnt = 0;
     if (ty < 0 || H5Tget_class(ty) != H5T_STRING) {
-        st = fail(c, AM_EINVAL, "'%s' is not a string dataset", path);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not a string dataset", path);
         goto done;
     }
     int r = H5Sget_simple_extent_ndims(sp);
     if (r < 0 || r > 1) {
-        st = fail(c, AM_EINVAL, "'%s' must be a scalar or 1-D string dataset", path);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' must be a scalar or 1-D string dataset", path);
         goto done;
     }
     hsize_t dim = 1;
@@ -173,7 +137,7 @@ static am_status read_strs(rd *c, const char *path, char ***out, size_t *n) {
     cnt = (size_t)dim;
     res = calloc(cnt ? cnt : 1, sizeof *res);
     if (!res) {
-        st = nomem(c, path);
+        st = am_h5r_nomem(c, path);
         goto done;
     }
     if (cnt == 0) goto done;
@@ -183,17 +147,17 @@ static am_status read_strs(rd *c, const char *path, char ***out, size_t *n) {
         char **raw = calloc(cnt, sizeof *raw);
         if (!raw || H5Tset_size(mt, H5T_VARIABLE) < 0) {
             free(raw);
-            st = nomem(c, path);
+            st = am_h5r_nomem(c, path);
             goto done;
         }
         if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
             free(raw);
-            st = fail(c, AM_EINVAL, "'%s' cannot be read", path);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
             goto done;
         }
         for (size_t i = 0; i < cnt && !st; i++) {
             res[i] = strdup(raw[i] ? raw[i] : "");
-            if (!res[i]) st = nomem(c, path);
+            if (!res[i]) st = am_h5r_nomem(c, path);
         }
         H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, raw);
         free(raw);
@@ -202,17 +166,17 @@ static am_status read_strs(rd *c, const char *path, char ***out, size_t *n) {
         char *raw = malloc(cnt * (sz + 1));
         if (!raw || H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
             free(raw);
-            st = nomem(c, path);
+            st = am_h5r_nomem(c, path);
             goto done;
         }
         if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
             free(raw);
-            st = fail(c, AM_EINVAL, "'%s' cannot be read", path);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
             goto done;
         }
         for (size_t i = 0; i < cnt && !st; i++) {
             res[i] = strndup(raw + i * (sz + 1), sz);
-            if (!res[i]) st = nomem(c, path);
+            if (!res[i]) st = am_h5r_nomem(c, path);
         }
         free(raw);
     }
@@ -234,9 +198,9 @@ done:
 
 /* Reads string attribute `name` of object `obj` into buf (truncated to cap - 1 characters).
  * Returns 1 if it exists and is a string, 0 otherwise. */
-static int attr_str(rd *c, const char *obj, const char *name, char *buf, size_t cap) {
+static int attr_str(am_h5r *c, const char *obj, const char *name, char *buf, size_t cap) {
     buf[0] = '\0';
-    if (!has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
+    if (!am_h5r_has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
     hid_t a = H5Aopen_by_name(c->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0) return 0;
     hid_t ty = H5Aget_type(a), sp = H5Aget_space(a), mt = H5Tcopy(H5T_C_S1);
@@ -272,8 +236,8 @@ static int attr_str(rd *c, const char *obj, const char *name, char *buf, size_t 
 
 /* Reads numeric scalar attribute `name` of `obj` (first element if it is an array). Returns 1 if
  * it exists and is numeric, 0 otherwise. */
-static int attr_f64(rd *c, const char *obj, const char *name, double *v) {
-    if (!has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
+static int attr_f64(am_h5r *c, const char *obj, const char *name, double *v) {
+    if (!am_h5r_has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
     hid_t a = H5Aopen_by_name(c->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0) return 0;
     hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
@@ -314,30 +278,34 @@ static int cmp_spk(const void *a, const void *b) {
 
 /* Validates the ragged index against the spike times, sorts each unit's spikes and builds the
  * time-ordered stream. Takes ownership of idx and times (stored in r). */
-static am_status finish_units(rd *c, am_recording *r, const char *prefix, int64_t *idx, size_t nu,
-                              double *times, size_t ns) {
+static am_status finish_units(am_h5r *c, am_recording *r, const char *prefix, int64_t *idx,
+                              size_t nu, double *times, size_t ns) {
     r->index = idx;
     r->spike_times = times;
     if (nu > (size_t)INT32_MAX)
-        return fail(c, AM_EINVAL, "'%s/spike_times_index' has too many units (%zu)", prefix, nu);
+        return am_h5r_fail(c, AM_EINVAL, "'%s/spike_times_index' has too many units (%zu)", prefix,
+                           nu);
     r->n_units = (int)nu;
     int64_t prev = 0;
     for (size_t u = 0; u < nu; u++) {
         if (idx[u] < prev)
-            return fail(c, AM_EINVAL,
-                        "'%s/spike_times_index' is not non-decreasing (entry %zu is %lld after "
-                        "%lld)",
-                        prefix, u, (long long)idx[u], (long long)prev);
+            return am_h5r_fail(
+                c, AM_EINVAL,
+                "'%s/spike_times_index' is not non-decreasing (entry %zu is %lld after "
+                "%lld)",
+                prefix, u, (long long)idx[u], (long long)prev);
         prev = idx[u];
     }
     if ((nu == 0 && ns != 0) || (nu > 0 && (uint64_t)idx[nu - 1] != (uint64_t)ns))
-        return fail(c, AM_EINVAL,
-                    "'%s/spike_times_index' ends at %lld but '%s/spike_times' has %zu spikes; "
-                    "their lengths disagree",
-                    prefix, nu ? (long long)idx[nu - 1] : 0LL, prefix, ns);
+        return am_h5r_fail(
+            c, AM_EINVAL,
+            "'%s/spike_times_index' ends at %lld but '%s/spike_times' has %zu spikes; "
+            "their lengths disagree",
+            prefix, nu ? (long long)idx[nu - 1] : 0LL, prefix, ns);
     for (size_t i = 0; i < ns; i++)
         if (!isfinite(times[i]))
-            return fail(c, AM_EINVAL, "'%s/spike_times' has a non-finite time at %zu", prefix, i);
+            return am_h5r_fail(c, AM_EINVAL, "'%s/spike_times' has a non-finite time at %zu",
+                               prefix, i);
     for (size_t u = 0; u < nu; u++) {
         size_t a = u ? (size_t)idx[u - 1] : 0, b = (size_t)idx[u];
         for (size_t i = a + 1; i < b; i++)
@@ -352,7 +320,7 @@ static am_status finish_units(rd *c, am_recording *r, const char *prefix, int64_
     spk *tmp = xmalloc(ns, sizeof *tmp);
     if (!r->st || !r->su || !tmp) {
         free(tmp);
-        return nomem(c, "the spike stream");
+        return am_h5r_nomem(c, "the spike stream");
     }
     for (size_t u = 0; u < nu; u++)
         for (size_t i = u ? (size_t)idx[u - 1] : 0; i < (size_t)idx[u]; i++) {
@@ -368,7 +336,7 @@ static am_status finish_units(rd *c, am_recording *r, const char *prefix, int64_
     return AM_OK;
 }
 
-static am_status read_units(rd *c, am_recording *r) {
+static am_status read_units(am_h5r *c, am_recording *r) {
     int64_t *idx = NULL;
     double *times = NULL;
     size_t nu = 0, ns = 0;
@@ -383,18 +351,18 @@ static am_status read_units(rd *c, am_recording *r) {
 }
 
 /* Checks that t is finite and non-decreasing; sets dt_pos to the median sampling interval. */
-static am_status time_base(rd *c, am_recording *r, const char *what) {
+static am_status time_base(am_h5r *c, am_recording *r, const char *what) {
     for (size_t i = 0; i < r->n_pos; i++) {
         if (!isfinite(r->t[i]))
-            return fail(c, AM_EINVAL, "'%s' has a non-finite time at sample %zu", what, i);
+            return am_h5r_fail(c, AM_EINVAL, "'%s' has a non-finite time at sample %zu", what, i);
         if (i > 0 && r->t[i] < r->t[i - 1])
-            return fail(c, AM_EINVAL, "'%s' is not in time order (sample %zu)", what, i);
+            return am_h5r_fail(c, AM_EINVAL, "'%s' is not in time order (sample %zu)", what, i);
     }
     r->dt_pos = 0;
     if (r->n_pos < 2) return AM_OK;
     size_t m = r->n_pos - 1;
     double *d = malloc(m * sizeof *d);
-    if (!d) return nomem(c, "time differences");
+    if (!d) return am_h5r_nomem(c, "time differences");
     for (size_t i = 0; i < m; i++)
         d[i] = r->t[i + 1] - r->t[i];
     qsort(d, m, sizeof *d, cmp_double);
@@ -405,10 +373,10 @@ static am_status time_base(rd *c, am_recording *r, const char *what) {
 
 /* Speed by central differences of (x, y), or of lin when lin is given (one-sided at the ends;
  * NaN where a neighbour is NaN; 0 for a single sample). */
-static am_status compute_speed(rd *c, am_recording *r) {
+static am_status compute_speed(am_h5r *c, am_recording *r) {
     size_t n = r->n_pos;
     r->speed = xmalloc(n, sizeof *r->speed);
-    if (!r->speed) return nomem(c, "speed");
+    if (!r->speed) return am_h5r_nomem(c, "speed");
     for (size_t i = 0; i < n; i++) {
         size_t a = i > 0 ? i - 1 : 0, b = i + 1 < n ? i + 1 : n - 1;
         double dt = r->t[b] - r->t[a], dist;
@@ -432,38 +400,39 @@ static int kind_from_name(const char *s) {
     return AM_EPOCH_UNKNOWN;
 }
 
-static am_status alloc_epochs(rd *c, am_recording *r, size_t n) {
-    if (n > (size_t)INT32_MAX) return fail(c, AM_EINVAL, "too many epochs (%zu)", n);
+static am_status alloc_epochs(am_h5r *c, am_recording *r, size_t n) {
+    if (n > (size_t)INT32_MAX) return am_h5r_fail(c, AM_EINVAL, "too many epochs (%zu)", n);
     r->n_epochs = (int)n;
     r->ep_start = xmalloc(n, sizeof(double));
     r->ep_stop = xmalloc(n, sizeof(double));
     r->ep_kind = xmalloc(n, sizeof(int));
-    if (!r->ep_start || !r->ep_stop || !r->ep_kind) return nomem(c, "epochs");
+    if (!r->ep_start || !r->ep_stop || !r->ep_kind) return am_h5r_nomem(c, "epochs");
     return AM_OK;
 }
 
 /* --- ammon session files --- */
 
-static am_status ammon_behavior(rd *c, am_recording *r, int track) {
+static am_status ammon_behavior(am_h5r *c, am_recording *r, int track) {
     size_t n = 0, m = 0;
     am_status st = read_vec(c, "/behavior/t", &r->t, &n);
     if (st) return st;
     r->n_pos = n;
     st = read_vec(c, "/behavior/x", &r->x, &m);
     if (!st && m != n)
-        st = fail(c, AM_EINVAL, "'/behavior/x' has %zu rows, '/behavior/t' %zu", m, n);
+        st = am_h5r_fail(c, AM_EINVAL, "'/behavior/x' has %zu rows, '/behavior/t' %zu", m, n);
     if (!st) st = read_vec(c, "/behavior/y", &r->y, &m);
     if (!st && m != n)
-        st = fail(c, AM_EINVAL, "'/behavior/y' has %zu rows, '/behavior/t' %zu", m, n);
+        st = am_h5r_fail(c, AM_EINVAL, "'/behavior/y' has %zu rows, '/behavior/t' %zu", m, n);
     if (!st && track) {
         st = read_vec(c, "/behavior/lin", &r->lin, &m);
         if (!st && m != n)
-            st = fail(c, AM_EINVAL, "'/behavior/lin' has %zu rows, '/behavior/t' %zu", m, n);
+            st = am_h5r_fail(c, AM_EINVAL, "'/behavior/lin' has %zu rows, '/behavior/t' %zu", m, n);
     }
-    if (!st && has(c, "/behavior/speed")) {
+    if (!st && am_h5r_has(c, "/behavior/speed")) {
         st = read_vec(c, "/behavior/speed", &r->speed, &m);
         if (!st && m != n)
-            st = fail(c, AM_EINVAL, "'/behavior/speed' has %zu rows, '/behavior/t' %zu", m, n);
+            st = am_h5r_fail(c, AM_EINVAL, "'/behavior/speed' has %zu rows, '/behavior/t' %zu", m,
+                             n);
     }
     if (!st) st = time_base(c, r, "/behavior/t");
     if (!st && !r->speed) st = compute_speed(c, r);
@@ -471,7 +440,7 @@ static am_status ammon_behavior(rd *c, am_recording *r, int track) {
 }
 
 /* /epochs: kinds are mapped through /epochs/kind_names by name (codes 0..2 if it is absent). */
-static am_status ammon_epochs(rd *c, am_recording *r) {
+static am_status ammon_epochs(am_h5r *c, am_recording *r) {
     double *start = NULL, *stop = NULL;
     int *kind = NULL;
     char **names = NULL;
@@ -479,11 +448,12 @@ static am_status ammon_epochs(rd *c, am_recording *r) {
     am_status st = read_vec(c, "/epochs/start", &start, &n);
     if (!st) st = read_vec(c, "/epochs/stop", &stop, &m);
     if (!st && m != n)
-        st = fail(c, AM_EINVAL, "'/epochs/stop' has %zu rows, '/epochs/start' %zu", m, n);
+        st = am_h5r_fail(c, AM_EINVAL, "'/epochs/stop' has %zu rows, '/epochs/start' %zu", m, n);
     if (!st) st = read_vec_int(c, "/epochs/kind", &kind, &k);
     if (!st && k != n)
-        st = fail(c, AM_EINVAL, "'/epochs/kind' has %zu rows, '/epochs/start' %zu", k, n);
-    if (!st && has(c, "/epochs/kind_names")) st = read_strs(c, "/epochs/kind_names", &names, &nn);
+        st = am_h5r_fail(c, AM_EINVAL, "'/epochs/kind' has %zu rows, '/epochs/start' %zu", k, n);
+    if (!st && am_h5r_has(c, "/epochs/kind_names"))
+        st = read_strs(c, "/epochs/kind_names", &names, &nn);
     if (!st) st = alloc_epochs(c, r, n);
     for (size_t i = 0; i < n && !st; i++) {
         r->ep_start[i] = start[i];
@@ -491,8 +461,9 @@ static am_status ammon_epochs(rd *c, am_recording *r) {
         if (!names) {
             r->ep_kind[i] = kind[i] >= 0 && kind[i] <= 2 ? kind[i] : AM_EPOCH_UNKNOWN;
         } else if (kind[i] < 0 || (size_t)kind[i] >= nn) {
-            st = fail(c, AM_EINVAL, "'/epochs/kind' row %zu is %d, not an index into kind_names", i,
-                      kind[i]);
+            st = am_h5r_fail(c, AM_EINVAL,
+                             "'/epochs/kind' row %zu is %d, not an index into kind_names", i,
+                             kind[i]);
         } else {
             r->ep_kind[i] = kind_from_name(names[kind[i]]);
         }
@@ -504,8 +475,8 @@ static am_status ammon_epochs(rd *c, am_recording *r) {
     return st;
 }
 
-static am_status ammon_rewards(rd *c, am_recording *r) {
-    if (!has(c, "/events")) return AM_OK;
+static am_status ammon_rewards(am_h5r *c, am_recording *r) {
+    if (!am_h5r_has(c, "/events")) return AM_OK;
     double *t = NULL;
     int *kind = NULL, *site = NULL;
     char **names = NULL;
@@ -513,10 +484,10 @@ static am_status ammon_rewards(rd *c, am_recording *r) {
     am_status st = read_vec(c, "/events/t", &t, &n);
     if (!st) st = read_vec_int(c, "/events/kind", &kind, &k);
     if (!st && k != n)
-        st = fail(c, AM_EINVAL, "'/events/kind' has %zu rows, '/events/t' %zu", k, n);
+        st = am_h5r_fail(c, AM_EINVAL, "'/events/kind' has %zu rows, '/events/t' %zu", k, n);
     if (!st) st = read_vec_int(c, "/events/site", &site, &s);
     if (!st && s != n)
-        st = fail(c, AM_EINVAL, "'/events/site' has %zu rows, '/events/t' %zu", s, n);
+        st = am_h5r_fail(c, AM_EINVAL, "'/events/site' has %zu rows, '/events/t' %zu", s, n);
     if (!st) st = read_strs(c, "/events/kind_names", &names, &nn);
     int reward = -1;
     for (size_t i = 0; !st && i < nn && reward < 0; i++)
@@ -527,7 +498,7 @@ static am_status ammon_rewards(rd *c, am_recording *r) {
     if (!st) {
         r->reward_t = xmalloc(cnt, sizeof(double));
         r->reward_site = xmalloc(cnt, sizeof(int));
-        if (!r->reward_t || !r->reward_site) st = nomem(c, "rewards");
+        if (!r->reward_t || !r->reward_site) st = am_h5r_nomem(c, "rewards");
     }
     for (size_t i = 0; !st && i < n; i++)
         if (reward >= 0 && kind[i] == reward) {
@@ -542,31 +513,31 @@ static am_status ammon_rewards(rd *c, am_recording *r) {
     return st;
 }
 
-static am_status ammon_track(rd *c, am_recording *r) {
+static am_status ammon_track(am_h5r *c, am_recording *r) {
     double *nodes = NULL, *sites = NULL, width = 0;
     int *edges = NULL, *site_node = NULL;
     size_t nn = 0, ne = 0, ns = 0, nsn = 0;
     am_status st = AM_OK;
     if (!attr_f64(c, "/maze", "track_width_m", &width) || !(width > 0))
-        return fail(c, AM_EINVAL, "'/maze' has no positive attribute 'track_width_m'");
+        return am_h5r_fail(c, AM_EINVAL, "'/maze' has no positive attribute 'track_width_m'");
     st = read_mat(c, "/maze/nodes", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&nodes, &nn);
     if (!st) st = read_mat(c, "/maze/edges", H5T_NATIVE_INT, sizeof(int), 2, (void **)&edges, &ne);
     if (!st && (nn > (size_t)INT32_MAX || ne > (size_t)INT32_MAX))
-        st = fail(c, AM_EINVAL, "'/maze/nodes' or '/maze/edges' is too large");
+        st = am_h5r_fail(c, AM_EINVAL, "'/maze/nodes' or '/maze/edges' is too large");
     if (!st) {
         am_vec2 *v = xmalloc(nn, sizeof *v);
         if (!v) {
-            st = nomem(c, "maze nodes");
+            st = am_h5r_nomem(c, "maze nodes");
         } else {
             for (size_t i = 0; i < nn; i++)
                 v[i] = (am_vec2){nodes[2 * i], nodes[2 * i + 1]};
             am_error e = {0};
             r->maze = am_maze_track_alloc(v, (int)nn, (const int(*)[2])edges, (int)ne, width, &e);
-            if (!r->maze) st = fail(c, AM_EINVAL, "'/maze' is not a valid track: %s", e.msg);
+            if (!r->maze) st = am_h5r_fail(c, AM_EINVAL, "'/maze' is not a valid track: %s", e.msg);
             free(v);
         }
     }
-    if (!st && has(c, "/maze/site_node")) {
+    if (!st && am_h5r_has(c, "/maze/site_node")) {
         st = read_vec_int(c, "/maze/site_node", &site_node, &nsn);
         int all = 1;
         for (size_t i = 0; !st && i < nsn; i++)
@@ -574,13 +545,13 @@ static am_status ammon_track(rd *c, am_recording *r) {
         am_error e = {0};
         if (!st && all) {
             if (am_maze_set_site_nodes(r->maze, site_node, (int)nsn, &e))
-                st = fail(c, AM_EINVAL, "'/maze/site_node' is malformed: %s", e.msg);
+                st = am_h5r_fail(c, AM_EINVAL, "'/maze/site_node' is malformed: %s", e.msg);
         } else if (!st) {
             /* some site is not at a node: take the points */
             st = read_mat(c, "/maze/sites", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&sites,
                           &ns);
             if (!st && am_maze_set_site_points(r->maze, (const am_vec2 *)sites, (int)ns, &e))
-                st = fail(c, AM_EINVAL, "'/maze/sites' is malformed: %s", e.msg);
+                st = am_h5r_fail(c, AM_EINVAL, "'/maze/sites' is malformed: %s", e.msg);
         }
     }
     free(nodes);
@@ -590,7 +561,7 @@ static am_status ammon_track(rd *c, am_recording *r) {
     return st;
 }
 
-static am_status ammon_arena(rd *c, am_recording *r) {
+static am_status ammon_arena(am_h5r *c, am_recording *r) {
     double *bnd = NULL, *walls = NULL, *holes = NULL, *sites = NULL;
     int64_t *hidx = NULL;
     size_t nb = 0, nw = 0, nv = 0, nh = 0, ns = 0;
@@ -598,9 +569,9 @@ static am_status ammon_arena(rd *c, am_recording *r) {
     int *hs = NULL;
     am_status st =
         read_mat(c, "/maze/boundary", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&bnd, &nb);
-    if (!st && has(c, "/maze/walls"))
+    if (!st && am_h5r_has(c, "/maze/walls"))
         st = read_mat(c, "/maze/walls", H5T_NATIVE_DOUBLE, sizeof(double), 4, (void **)&walls, &nw);
-    if (!st && has(c, "/maze/holes_index")) {
+    if (!st && am_h5r_has(c, "/maze/holes_index")) {
         st = read_vec_i64(c, "/maze/holes_index", &hidx, &nh);
         if (!st)
             st = read_mat(c, "/maze/holes", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&holes,
@@ -608,24 +579,26 @@ static am_status ammon_arena(rd *c, am_recording *r) {
         int64_t prev = 0;
         for (size_t i = 0; !st && i < nh; i++) {
             if (hidx[i] < prev + 3)
-                st = fail(c, AM_EINVAL,
-                          "'/maze/holes_index' is malformed: hole %zu has fewer than 3 vertices "
-                          "or the index is not non-decreasing",
-                          i);
+                st = am_h5r_fail(
+                    c, AM_EINVAL,
+                    "'/maze/holes_index' is malformed: hole %zu has fewer than 3 vertices "
+                    "or the index is not non-decreasing",
+                    i);
             prev = hidx[i];
         }
         if (!st && (uint64_t)prev != (uint64_t)nv)
-            st = fail(c, AM_EINVAL,
-                      "'/maze/holes_index' ends at %lld but '/maze/holes' has %zu vertices; their "
-                      "lengths disagree",
-                      (long long)prev, nv);
+            st = am_h5r_fail(
+                c, AM_EINVAL,
+                "'/maze/holes_index' ends at %lld but '/maze/holes' has %zu vertices; their "
+                "lengths disagree",
+                (long long)prev, nv);
     }
     if (!st && (nb > (size_t)INT32_MAX || nw > (size_t)INT32_MAX || nh > (size_t)INT32_MAX))
-        st = fail(c, AM_EINVAL, "'/maze' arena is too large");
+        st = am_h5r_fail(c, AM_EINVAL, "'/maze' arena is too large");
     if (!st) {
         hp = xmalloc(nh, sizeof *hp);
         hs = xmalloc(nh, sizeof *hs);
-        if (!hp || !hs) st = nomem(c, "maze holes");
+        if (!hp || !hs) st = am_h5r_nomem(c, "maze holes");
     }
     if (!st) {
         for (size_t i = 0; i < nh; i++) {
@@ -636,13 +609,13 @@ static am_status ammon_arena(rd *c, am_recording *r) {
         am_error e = {0};
         r->maze = am_maze_arena_alloc((const am_vec2 *)bnd, (int)nb, (const am_vec2(*)[2])walls,
                                       (int)nw, nh ? hp : NULL, nh ? hs : NULL, (int)nh, &e);
-        if (!r->maze) st = fail(c, AM_EINVAL, "'/maze' is not a valid arena: %s", e.msg);
+        if (!r->maze) st = am_h5r_fail(c, AM_EINVAL, "'/maze' is not a valid arena: %s", e.msg);
     }
-    if (!st && has(c, "/maze/sites")) {
+    if (!st && am_h5r_has(c, "/maze/sites")) {
         st = read_mat(c, "/maze/sites", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&sites, &ns);
         am_error e = {0};
         if (!st && ns > 0 && am_maze_set_site_points(r->maze, (const am_vec2 *)sites, (int)ns, &e))
-            st = fail(c, AM_EINVAL, "'/maze/sites' is malformed: %s", e.msg);
+            st = am_h5r_fail(c, AM_EINVAL, "'/maze/sites' is malformed: %s", e.msg);
     }
     free(bnd);
     free(walls);
@@ -654,25 +627,25 @@ static am_status ammon_arena(rd *c, am_recording *r) {
     return st;
 }
 
-static am_status ammon_lfp(rd *c, am_recording *r) {
-    if (!has(c, "/lfp/broadband")) return AM_OK;
+static am_status ammon_lfp(am_h5r *c, am_recording *r) {
+    if (!am_h5r_has(c, "/lfp/broadband")) return AM_OK;
     am_status st = read_vec(c, "/lfp/broadband", &r->lfp, &r->n_lfp);
     if (st) return st;
     if (!attr_f64(c, "/lfp", "rate_hz", &r->lfp_rate) || !(r->lfp_rate > 0))
-        return fail(c, AM_EINVAL, "'/lfp' has no positive attribute 'rate_hz'");
+        return am_h5r_fail(c, AM_EINVAL, "'/lfp' has no positive attribute 'rate_hz'");
     if (!attr_f64(c, "/lfp", "t0_s", &r->lfp_t0)) r->lfp_t0 = 0;
     return AM_OK;
 }
 
-static am_status read_ammon(rd *c, am_recording *r) {
+static am_status read_ammon(am_h5r *c, am_recording *r) {
     char kind[32];
-    if (!has(c, "/maze")) return fail(c, AM_EINVAL, "'/maze' is missing");
+    if (!am_h5r_has(c, "/maze")) return am_h5r_fail(c, AM_EINVAL, "'/maze' is missing");
     if (!attr_str(c, "/maze", "kind", kind, sizeof kind))
-        return fail(c, AM_EINVAL, "'/maze' has no attribute 'kind'");
+        return am_h5r_fail(c, AM_EINVAL, "'/maze' has no attribute 'kind'");
     int track = !strcmp(kind, "track");
     if (!track && strcmp(kind, "arena"))
-        return fail(c, AM_EINVAL, "'/maze' attribute 'kind' is '%s'; expected track or arena",
-                    kind);
+        return am_h5r_fail(c, AM_EINVAL,
+                           "'/maze' attribute 'kind' is '%s'; expected track or arena", kind);
     am_status st = read_units(c, r);
     if (!st) st = ammon_behavior(c, r, track);
     if (!st) st = ammon_epochs(c, r);
@@ -687,8 +660,8 @@ static am_status read_ammon(rd *c, am_recording *r) {
 /* Finds the first child of `group` (name order) that is a group with neurodata_type `type` (or,
  * failing that, the first child group holding a `data` dataset). Writes its path to out; 1 if
  * found. */
-static int find_series(rd *c, const char *group, const char *type, char *out, size_t cap) {
-    if (!has(c, group)) return 0;
+static int find_series(am_h5r *c, const char *group, const char *type, char *out, size_t cap) {
+    if (!am_h5r_has(c, group)) return 0;
     hid_t g = H5Gopen2(c->file, group, H5P_DEFAULT);
     if (g < 0) return 0;
     H5G_info_t info;
@@ -703,7 +676,7 @@ static int find_series(rd *c, const char *group, const char *type, char *out, si
             snprintf(path, sizeof path, "%s/%s", group, name);
             char data[600];
             snprintf(data, sizeof data, "%s/data", path);
-            if (!has(c, data)) continue;
+            if (!am_h5r_has(c, data)) continue;
             if (attr_str(c, path, "neurodata_type", nt, sizeof nt) && !strcmp(nt, type)) {
                 snprintf(out, cap, "%s", path);
                 found = 1;
@@ -721,7 +694,7 @@ static int find_series(rd *c, const char *group, const char *type, char *out, si
 }
 
 /* Reads series/data as float64 (n, cols) scaled by its conversion (and offset) attributes. */
-static am_status series_data(rd *c, const char *series, double **out, size_t *n, size_t *cols) {
+static am_status series_data(am_h5r *c, const char *series, double **out, size_t *n, size_t *cols) {
     char path[600];
     snprintf(path, sizeof path, "%s/data", series);
     hsize_t dims[2];
@@ -731,7 +704,7 @@ static am_status series_data(rd *c, const char *series, double **out, size_t *n,
     if (rank == 0) {
         free(*out);
         *out = NULL;
-        return fail(c, AM_EINVAL, "'%s' is a scalar; expected samples", path);
+        return am_h5r_fail(c, AM_EINVAL, "'%s' is a scalar; expected samples", path);
     }
     *n = (size_t)dims[0];
     *cols = (size_t)dims[1];
@@ -745,51 +718,52 @@ static am_status series_data(rd *c, const char *series, double **out, size_t *n,
 }
 
 /* Sample times of a series: `timestamps`, or `starting_time` (+ attribute `rate`). */
-static am_status series_times(rd *c, const char *series, size_t n, double **t, double *t0,
+static am_status series_times(am_h5r *c, const char *series, size_t n, double **t, double *t0,
                               double *rate) {
     char path[600];
     size_t m = 0;
     *t = NULL;
     snprintf(path, sizeof path, "%s/timestamps", series);
-    if (has(c, path)) {
+    if (am_h5r_has(c, path)) {
         am_status st = read_vec(c, path, t, &m);
         if (st) return st;
         if (m != n) {
             free(*t);
             *t = NULL;
-            return fail(c, AM_EINVAL,
-                        "'%s' has %zu entries but '%s/data' has %zu; lengths disagree", path, m,
-                        series, n);
+            return am_h5r_fail(c, AM_EINVAL,
+                               "'%s' has %zu entries but '%s/data' has %zu; lengths disagree", path,
+                               m, series, n);
         }
         *t0 = n ? (*t)[0] : 0;
         *rate = 0;
         return AM_OK;
     }
     snprintf(path, sizeof path, "%s/starting_time", series);
-    if (!has(c, path))
-        return fail(c, AM_EINVAL, "'%s' has neither 'timestamps' nor 'starting_time'", series);
+    if (!am_h5r_has(c, path))
+        return am_h5r_fail(c, AM_EINVAL, "'%s' has neither 'timestamps' nor 'starting_time'",
+                           series);
     double *s0 = NULL;
     am_status st = read_vec(c, path, &s0, &m);
     if (st) return st;
     *t0 = m ? s0[0] : 0;
     free(s0);
     if (!attr_f64(c, path, "rate", rate) || !(*rate > 0))
-        return fail(c, AM_EINVAL, "'%s' has no positive attribute 'rate'", path);
+        return am_h5r_fail(c, AM_EINVAL, "'%s' has no positive attribute 'rate'", path);
     *t = xmalloc(n, sizeof **t);
-    if (!*t) return nomem(c, "sample times");
+    if (!*t) return am_h5r_nomem(c, "sample times");
     for (size_t i = 0; i < n; i++)
         (*t)[i] = *t0 + (double)i / *rate;
     return AM_OK;
 }
 
-static am_status nwb_units(rd *c, am_recording *r) {
+static am_status nwb_units(am_h5r *c, am_recording *r) {
     return read_units(c, r);
 }
 
-static am_status nwb_position(rd *c, am_recording *r) {
+static am_status nwb_position(am_h5r *c, am_recording *r) {
     char series[512];
     if (!find_series(c, "/processing/behavior/Position", "SpatialSeries", series, sizeof series))
-        return fail(c, AM_EINVAL, "no SpatialSeries under '/processing/behavior/Position'");
+        return am_h5r_fail(c, AM_EINVAL, "no SpatialSeries under '/processing/behavior/Position'");
     double *data = NULL, t0, rate;
     size_t n = 0, cols = 0;
     am_status st = series_data(c, series, &data, &n, &cols);
@@ -805,7 +779,7 @@ static am_status nwb_position(rd *c, am_recording *r) {
     if (cols == 1) r->lin = xmalloc(n, sizeof(double));
     if (!r->x || !r->y || (cols == 1 && !r->lin)) {
         free(data);
-        return nomem(c, "position");
+        return am_h5r_nomem(c, "position");
     }
     for (size_t i = 0; i < n; i++) {
         if (cols == 1) {
@@ -829,7 +803,7 @@ static am_status nwb_position(rd *c, am_recording *r) {
         for (size_t i = 0; i < n; i++)
             if (isfinite(r->lin[i]) && r->lin[i] > hi) hi = r->lin[i];
         if (!(hi > 0))
-            return fail(c, AM_EINVAL, "'%s/data' has no positive linear position", series);
+            return am_h5r_fail(c, AM_EINVAL, "'%s/data' has no positive linear position", series);
         am_vec2 nodes[2] = {{0, 0}, {hi + 0.01, 0}};
         const int edges[1][2] = {{0, 1}};
         r->maze = am_maze_track_alloc(nodes, 2, edges, 1, 0.1, &e);
@@ -842,7 +816,8 @@ static am_status nwb_position(rd *c, am_recording *r) {
                 y0 = fmin(y0, r->y[i]);
                 y1 = fmax(y1, r->y[i]);
             }
-        if (!(x1 >= x0)) return fail(c, AM_EINVAL, "'%s/data' has no finite position", series);
+        if (!(x1 >= x0))
+            return am_h5r_fail(c, AM_EINVAL, "'%s/data' has no finite position", series);
         x0 -= 0.01;
         y0 -= 0.01;
         x1 += 0.01;
@@ -850,12 +825,14 @@ static am_status nwb_position(rd *c, am_recording *r) {
         am_vec2 b[4] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
         r->maze = am_maze_arena_alloc(b, 4, NULL, 0, NULL, NULL, 0, &e);
     }
-    if (!r->maze) return fail(c, AM_EINVAL, "cannot build a maze from '%s': %s", series, e.msg);
+    if (!r->maze)
+        return am_h5r_fail(c, AM_EINVAL, "cannot build a maze from '%s': %s", series, e.msg);
     return AM_OK;
 }
 
 /* start_time and stop_time columns of an NWB interval table. */
-static am_status nwb_intervals(rd *c, const char *table, double **start, double **stop, size_t *n) {
+static am_status nwb_intervals(am_h5r *c, const char *table, double **start, double **stop,
+                               size_t *n) {
     char p[256];
     size_t m = 0;
     snprintf(p, sizeof p, "%s/start_time", table);
@@ -864,13 +841,13 @@ static am_status nwb_intervals(rd *c, const char *table, double **start, double 
     snprintf(p, sizeof p, "%s/stop_time", table);
     st = read_vec(c, p, stop, &m);
     if (!st && m != *n)
-        st = fail(c, AM_EINVAL, "'%s/stop_time' has %zu rows, '%s/start_time' %zu", table, m, table,
-                  *n);
+        st = am_h5r_fail(c, AM_EINVAL, "'%s/stop_time' has %zu rows, '%s/start_time' %zu", table, m,
+                         table, *n);
     return st;
 }
 
-static am_status nwb_epochs(rd *c, am_recording *r) {
-    if (!has(c, "/intervals/epochs")) {
+static am_status nwb_epochs(am_h5r *c, am_recording *r) {
+    if (!am_h5r_has(c, "/intervals/epochs")) {
         am_status st = alloc_epochs(c, r, r->n_pos ? 1 : 0);
         if (st || !r->n_pos) return st;
         r->ep_start[0] = r->t[0];
@@ -883,26 +860,29 @@ static am_status nwb_epochs(rd *c, am_recording *r) {
     char **tags = NULL;
     size_t n = 0, nt = 0, ni = 0;
     am_status st = nwb_intervals(c, "/intervals/epochs", &start, &stop, &n);
-    int have_tags = has(c, "/intervals/epochs/tags") && has(c, "/intervals/epochs/tags_index");
+    int have_tags =
+        am_h5r_has(c, "/intervals/epochs/tags") && am_h5r_has(c, "/intervals/epochs/tags_index");
     if (!st && have_tags) {
         st = read_strs(c, "/intervals/epochs/tags", &tags, &nt);
         if (!st) st = read_vec_i64(c, "/intervals/epochs/tags_index", &tidx, &ni);
         if (!st && ni != n)
-            st = fail(c, AM_EINVAL,
-                      "'/intervals/epochs/tags_index' has %zu rows, '/intervals/epochs/start_time' "
-                      "%zu; lengths disagree",
-                      ni, n);
+            st = am_h5r_fail(
+                c, AM_EINVAL,
+                "'/intervals/epochs/tags_index' has %zu rows, '/intervals/epochs/start_time' "
+                "%zu; lengths disagree",
+                ni, n);
         int64_t prev = 0;
         for (size_t i = 0; !st && i < ni; i++) {
             if (tidx[i] < prev)
-                st = fail(c, AM_EINVAL, "'/intervals/epochs/tags_index' is not non-decreasing");
+                st = am_h5r_fail(c, AM_EINVAL,
+                                 "'/intervals/epochs/tags_index' is not non-decreasing");
             prev = tidx[i];
         }
         if (!st && (uint64_t)prev != (uint64_t)nt)
-            st = fail(c, AM_EINVAL,
-                      "'/intervals/epochs/tags_index' ends at %lld but "
-                      "'/intervals/epochs/tags' has %zu tags; lengths disagree",
-                      (long long)prev, nt);
+            st = am_h5r_fail(c, AM_EINVAL,
+                             "'/intervals/epochs/tags_index' ends at %lld but "
+                             "'/intervals/epochs/tags' has %zu tags; lengths disagree",
+                             (long long)prev, nt);
     }
     if (!st) st = alloc_epochs(c, r, n);
     for (size_t i = 0; !st && i < n; i++) {
@@ -925,31 +905,31 @@ static am_status nwb_epochs(rd *c, am_recording *r) {
     return st;
 }
 
-static am_status nwb_ripples(rd *c, am_recording *r) {
-    if (!has(c, "/intervals/ripples")) return AM_OK;
+static am_status nwb_ripples(am_h5r *c, am_recording *r) {
+    if (!am_h5r_has(c, "/intervals/ripples")) return AM_OK;
     size_t n = 0;
     am_status st =
         nwb_intervals(c, "/intervals/ripples", &r->given_ripple_start, &r->given_ripple_stop, &n);
-    if (!st && n > (size_t)INT32_MAX) st = fail(c, AM_EINVAL, "too many ripples (%zu)", n);
+    if (!st && n > (size_t)INT32_MAX) st = am_h5r_fail(c, AM_EINVAL, "too many ripples (%zu)", n);
     if (!st) r->n_given_ripples = (int)n;
     return st;
 }
 
-static am_status nwb_rewards(rd *c, am_recording *r) {
-    if (!has(c, "/intervals/rewards")) return AM_OK;
+static am_status nwb_rewards(am_h5r *c, am_recording *r) {
+    if (!am_h5r_has(c, "/intervals/rewards")) return AM_OK;
     size_t n = 0;
     am_status st = read_vec(c, "/intervals/rewards/start_time", &r->reward_t, &n);
-    if (!st && n > (size_t)INT32_MAX) st = fail(c, AM_EINVAL, "too many rewards (%zu)", n);
+    if (!st && n > (size_t)INT32_MAX) st = am_h5r_fail(c, AM_EINVAL, "too many rewards (%zu)", n);
     if (st) return st;
     r->reward_site = xmalloc(n, sizeof(int));
-    if (!r->reward_site) return nomem(c, "rewards");
+    if (!r->reward_site) return am_h5r_nomem(c, "rewards");
     for (size_t i = 0; i < n; i++)
         r->reward_site[i] = -1;
     r->n_rewards = (int)n;
     return AM_OK;
 }
 
-static am_status nwb_lfp(rd *c, am_recording *r) {
+static am_status nwb_lfp(am_h5r *c, am_recording *r) {
     char series[512];
     if (!find_series(c, "/processing/ecephys/LFP", "ElectricalSeries", series, sizeof series))
         return AM_OK;
@@ -960,11 +940,11 @@ static am_status nwb_lfp(rd *c, am_recording *r) {
     if (!st && rate <= 0) {
         /* timestamps only: the rate from the median interval */
         if (n < 2) {
-            st = fail(c, AM_EINVAL, "'%s' has too few samples to know its rate", series);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' has too few samples to know its rate", series);
         } else {
             double *d = malloc((n - 1) * sizeof *d);
             if (!d) {
-                st = nomem(c, "LFP times");
+                st = am_h5r_nomem(c, "LFP times");
             } else {
                 for (size_t i = 0; i + 1 < n; i++)
                     d[i] = t[i + 1] - t[i];
@@ -972,7 +952,7 @@ static am_status nwb_lfp(rd *c, am_recording *r) {
                 double med = d[(n - 1) / 2];
                 free(d);
                 if (!(med > 0))
-                    st = fail(c, AM_EINVAL, "'%s/timestamps' is not increasing", series);
+                    st = am_h5r_fail(c, AM_EINVAL, "'%s/timestamps' is not increasing", series);
                 else
                     rate = 1 / med;
             }
@@ -993,7 +973,7 @@ static am_status nwb_lfp(rd *c, am_recording *r) {
     return AM_OK;
 }
 
-static am_status read_nwb(rd *c, am_recording *r) {
+static am_status read_nwb(am_h5r *c, am_recording *r) {
     am_status st = nwb_units(c, r);
     if (!st) st = nwb_position(c, r);
     if (!st) st = nwb_epochs(c, r);
@@ -1005,8 +985,8 @@ static am_status read_nwb(rd *c, am_recording *r) {
 
 /* --- public --- */
 
-static int is_ammon(rd *c) {
-    if (!has(c, "/provenance/program")) return 0;
+static int is_ammon(am_h5r *c) {
+    if (!am_h5r_has(c, "/provenance/program")) return 0;
     char **s = NULL;
     size_t n = 0;
     am_error e = {0}, *saved = c->err;
@@ -1018,9 +998,10 @@ static int is_ammon(rd *c) {
     return yes;
 }
 
-static int is_nwb(rd *c) {
+static int is_nwb(am_h5r *c) {
     char buf[64];
-    if (has(c, "/") && H5Aexists_by_name(c->file, "/", "nwb_version", H5P_DEFAULT) > 0) return 1;
+    if (am_h5r_has(c, "/") && H5Aexists_by_name(c->file, "/", "nwb_version", H5P_DEFAULT) > 0)
+        return 1;
     return attr_str(c, "/", "neurodata_type", buf, sizeof buf) && !strcmp(buf, "NWBFile");
 }
 
@@ -1029,21 +1010,17 @@ am_recording *am_recording_read(const char *path, am_error *err) {
         am_error_set(err, AM_EINVAL, "recording: no file name given");
         return NULL;
     }
-    H5E_auto2_t efunc = NULL;
-    void *edata = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-    rd c = {-1, path, err};
+    am_h5r c;
+    am_h5r_begin(&c, "recording", path, err);
     am_recording *r = calloc(1, sizeof *r);
     am_status st = AM_OK;
     if (!r) {
-        st = nomem(&c, "the recording");
+        st = am_h5r_nomem(&c, "the recording");
         goto done;
     }
     r->path = strdup(path);
     if (!r->path) {
-        st = nomem(&c, "the recording");
+        st = am_h5r_nomem(&c, "the recording");
         goto done;
     }
     c.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -1064,13 +1041,12 @@ am_recording *am_recording_read(const char *path, am_error *err) {
     }
     r->format = strdup(fmt);
     if (!r->format) {
-        st = nomem(&c, "the recording");
+        st = am_h5r_nomem(&c, "the recording");
         goto done;
     }
     st = strcmp(fmt, "nwb") ? read_ammon(&c, r) : read_nwb(&c, r);
 done:
-    if (c.file >= 0) H5Fclose(c.file);
-    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+    am_h5r_end(&c);
     if (st) {
         am_recording_free(r);
         return NULL;
@@ -1129,11 +1105,8 @@ size_t am_recording_pos_index(const am_recording *r, double t) {
 
 am_status am_recording_use_network(am_recording *r, am_error *err) {
     if (!r || !r->path) return am_error_set(err, AM_EINVAL, "recording: none given");
-    H5E_auto2_t efunc = NULL;
-    void *edata = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    rd c = {-1, r->path, err};
+    am_h5r c;
+    am_h5r_begin(&c, "recording", r->path, err);
     double *t = NULL, n_e = 0;
     int *pop = NULL, *cell = NULL;
     int64_t *idx = NULL, *fill = NULL;
@@ -1145,10 +1118,12 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
         st = am_error_set(err, AM_EIO, "recording '%s' cannot be opened", r->path);
         goto done;
     }
-    if (!has(&c, "/network/spikes/t") || !attr_f64(&c, "/network", "n_e", &n_e) || !(n_e >= 1)) {
-        st = fail(&c, AM_EINVAL,
-                  "has no network spikes (/network/spikes and /network attribute n_e): was it "
-                  "run with network.enabled = true?");
+    if (!am_h5r_has(&c, "/network/spikes/t") || !attr_f64(&c, "/network", "n_e", &n_e) ||
+        !(n_e >= 1)) {
+        st = am_h5r_fail(
+            &c, AM_EINVAL,
+            "has no network spikes (/network/spikes and /network attribute n_e): was it "
+            "run with network.enabled = true?");
         goto done;
     }
     st = read_vec(&c, "/network/spikes/t", &t, &nt);
@@ -1156,21 +1131,22 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
     st = st ? st : read_vec_int(&c, "/network/spikes/cell", &cell, &nc);
     if (st) goto done;
     if (np != nt || nc != nt) {
-        st = fail(&c, AM_EINVAL, "'/network/spikes' columns have different lengths");
+        st = am_h5r_fail(&c, AM_EINVAL, "'/network/spikes' columns have different lengths");
         goto done;
     }
     size_t nu = (size_t)n_e, ns = 0;
     idx = calloc(nu, sizeof *idx);
     fill = calloc(nu + 1, sizeof *fill);
     if (!idx || !fill) {
-        st = nomem(&c, "network spikes");
+        st = am_h5r_nomem(&c, "network spikes");
         goto done;
     }
     /* counting sort by cell, keeping time order: the NWB ragged layout of the pyramidal cells */
     for (size_t i = 0; i < nt; i++) {
         if (pop[i] != 0) continue;
         if (cell[i] < 0 || (size_t)cell[i] >= nu) {
-            st = fail(&c, AM_EINVAL, "'/network/spikes/cell' has cell %d out of range", cell[i]);
+            st = am_h5r_fail(&c, AM_EINVAL, "'/network/spikes/cell' has cell %d out of range",
+                             cell[i]);
             goto done;
         }
         fill[cell[i] + 1]++;
@@ -1182,7 +1158,7 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
         idx[u] = fill[u + 1];
     times = malloc((ns ? ns : 1) * sizeof *times);
     if (!times) {
-        st = nomem(&c, "network spikes");
+        st = am_h5r_nomem(&c, "network spikes");
         goto done;
     }
     for (size_t i = 0; i < nt; i++)
@@ -1199,8 +1175,7 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
     idx = NULL; /* owned by r now */
     times = NULL;
 done:
-    if (c.file >= 0) H5Fclose(c.file);
-    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+    am_h5r_end(&c);
     free(t);
     free(pop);
     free(cell);
