@@ -1,3 +1,6 @@
+/* am_netfile: the network snapshot reader, and through it the shared HDF5 reading helpers of
+ * src/io/am_h5read (context, messages naming the file and object, path checks, HDF5 error printer
+ * restored after a failed read). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "am_netfile.h"
