@@ -490,29 +490,27 @@ static void phase_outputs(am_net *net, int t, int nt) {
         am_stdp_apply_range(net->stdp, net->sp_e, net->n_sp_e, net->sp_e, net->n_sp_e, elo, ehi);
 }
 
-static am_status one_step(am_net *net, am_error *err) {
+/* Runs a per-range phase on every thread (each takes its contiguous range), or serially. */
+static void run_phase(am_net *net, void (*phase)(am_net *, int, int)) {
     const int nt = n_threads(net);
     if (nt > 1) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
-        phase_inputs(net, thread_id(), nt);
+        phase(net, thread_id(), nt);
 #endif
     } else {
-        phase_inputs(net, 0, 1);
+        phase(net, 0, 1);
     }
+}
+
+static am_status one_step(am_net *net, am_error *err) {
+    run_phase(net, phase_inputs);
     const double dt = net->p.dt;
     am_status st = am_adex_step(net->pc, net->i_e, NULL, dt, net->sp_e, &net->n_sp_e);
     if (!st) st = am_adex_step(net->bc, net->i_i, NULL, dt, net->sp_i, &net->n_sp_i);
     if (st) return am_error_set(err, st, "am_net_step: AdEx step failed at step %ld", net->step);
     if (am_stdp_enabled(net->stdp)) am_stdp_begin_step(net->stdp, net->sp_e, net->n_sp_e);
-    if (nt > 1) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-        phase_outputs(net, thread_id(), nt);
-#endif
-    } else {
-        phase_outputs(net, 0, 1);
-    }
+    run_phase(net, phase_outputs);
     am_stp_step(net->stp, net->sp_e, net->n_sp_e);
 
     /* LFP proxy (serial sum in cell order) */
