@@ -160,6 +160,13 @@ am_status am_net_params_check(const am_net_params *p, am_error *err) {
         return am_error_set(err, AM_EINVAL,
                             "am_net: ee_mean_input_S = %g must be >= 0 (0: the initial weight)",
                             p->ee_mean_input_S);
+    const double set_point = p->ee_mean_input_S > 0 ? p->ee_mean_input_S : p->ee.w_init_S;
+    if (!(fin(p->ee_norm_baseline_S) && p->ee_norm_baseline_S >= 0 &&
+          (p->ee_norm_baseline_S == 0 || p->ee_norm_baseline_S < set_point)))
+        return am_error_set(err, AM_EINVAL,
+                            "am_net: normaliser baseline %g S must be >= 0 and below the set point "
+                            "%g S",
+                            p->ee_norm_baseline_S, set_point);
     for (int s = 0; s < AM_NET_N_STATES; s++) {
         const am_net_state_params *q = &p->state[s];
         if (!(fin(q->mf_rate_hz) && q->mf_rate_hz >= 0 && fin(q->drive_weight_S) &&
@@ -567,8 +574,8 @@ am_status am_net_run(am_net *net, double duration_s, am_error *err) {
 
 am_status am_net_normalise(am_net *net, am_error *err) {
     if (!net) return am_error_set(err, AM_EINVAL, "am_net_normalise: net is NULL");
-    am_status st =
-        am_stdp_normalise_inputs(net->pr[AM_CA3_EE], net->ee_set_point, net->p.ee_norm_cap, err);
+    am_status st = am_stdp_normalise_inputs(net->pr[AM_CA3_EE], net->ee_set_point,
+                                            net->p.ee_norm_baseline_S, net->p.ee_norm_cap, err);
     if (st) return am_error_prefix(err, "am_net_normalise: ");
     return AM_OK;
 }

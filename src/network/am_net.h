@@ -80,17 +80,20 @@ typedef struct am_net_params {
                                      default, so set both (ammon run does) */
     am_adex_params pc, bc;        /* neuron parameters */
     am_syn_params ee, ei, ie, ii; /* recurrent projections (am_syn_ca3_defaults) */
-    am_syn_params mf;        /* kinetics of the PC drive synapse (AM_CA3_MF; p, delay unused) */
-    double e_exc_V, e_inh_V; /* synaptic reversal potentials (0, -70 mV) */
-    am_syn_params ie_slow;   /* slow GABA_B-like BC->PC inhibition on the I->E synapses (its p
-                                and connectivity are I->E's); w_init_S = 0: off (default) */
-    double e_gabab_V;        /* its reversal potential (-90 mV) */
-    am_stdp_params stdp;     /* E->E rule (am_stdp_ca3_symmetric) */
-    am_stp_params ee_stp;    /* E->E short-term depression (am_stp.h); u = 0: off */
-    double ee_mean_input_S;  /* normaliser set point: mean E->E weight per incoming synapse of a
-                                PC (S); 0 = the initial weight ee.w_init_S */
-    int ee_norm_cap;         /* 1 (default): the set point is a ceiling (scale down only);
-                                0: scale every PC's input to the set point */
+    am_syn_params mf;          /* kinetics of the PC drive synapse (AM_CA3_MF; p, delay unused) */
+    double e_exc_V, e_inh_V;   /* synaptic reversal potentials (0, -70 mV) */
+    am_syn_params ie_slow;     /* slow GABA_B-like BC->PC inhibition on the I->E synapses (its p
+                                  and connectivity are I->E's); w_init_S = 0: off (default) */
+    double e_gabab_V;          /* its reversal potential (-90 mV) */
+    am_stdp_params stdp;       /* E->E rule (am_stdp_ca3_symmetric) */
+    am_stp_params ee_stp;      /* E->E short-term depression (am_stp.h); u = 0: off */
+    double ee_mean_input_S;    /* normaliser set point: mean E->E weight per incoming synapse of a
+                                  PC (S); 0 = the initial weight ee.w_init_S */
+    int ee_norm_cap;           /* 1 (default): the set point is a ceiling (scale down only);
+                                  0: scale every PC's input to the set point */
+    double ee_norm_baseline_S; /* the normaliser scales only the part of each weight above this
+                                  (S): 0 (default) whole weights, ee.w_init_S what plasticity
+                                  added (am_stdp_normalise_inputs) */
     am_net_state_params state[AM_NET_N_STATES];
     double lfp_interval_s; /* LFP sample interval (s), a multiple of dt; default 1e-3 */
     double rate_window_s;  /* population-rate window (s), default 1 */

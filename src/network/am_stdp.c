@@ -213,14 +213,20 @@ void am_stdp_step(am_stdp *st, const int *pre_spikes, int n_pre_spikes, const in
                         am_projection_n_post(st->pr));
 }
 
-am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, int cap_only,
-                                   am_error *err) {
+am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, double baseline_S,
+                                   int cap_only, am_error *err) {
     if (!pr) return am_error_set(err, AM_EINVAL, "am_stdp_normalise_inputs: NULL projection");
     if (!(target_mean_S >= 0.0) || !isfinite(target_mean_S))
         return am_error_set(err, AM_EINVAL,
                             "am_stdp_normalise_inputs: target mean weight %g S must be finite "
                             "and >= 0",
                             target_mean_S);
+    if (!(baseline_S >= 0.0) || !isfinite(baseline_S) ||
+        (baseline_S > 0.0 && !(target_mean_S > baseline_S)))
+        return am_error_set(err, AM_EINVAL,
+                            "am_stdp_normalise_inputs: baseline %g S must be finite, >= 0 and "
+                            "below the target mean weight %g S",
+                            baseline_S, target_mean_S);
     am_status rc = am_projection_build_transpose(pr, err);
     if (rc != AM_OK) return rc;
     float *w = am_projection_weights(pr);
@@ -231,12 +237,13 @@ am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, int 
         double sum = 0.0;
         for (size_t m = 0; m < n; m++)
             sum += (double)w[syn[m]];
-        if (!(sum > 0.0)) continue;
         const double target = target_mean_S * (double)n;
         if (cap_only && sum <= target) continue;
-        const double f = target / sum;
+        const double base = baseline_S * (double)n; /* summed baseline */
+        if (!(sum - base > 0.0)) continue;
+        const double f = (target - base) / (sum - base);
         for (size_t m = 0; m < n; m++)
-            w[syn[m]] = (float)((double)w[syn[m]] * f);
+            w[syn[m]] = (float)(baseline_S + ((double)w[syn[m]] - baseline_S) * f);
     }
     return AM_OK;
 }

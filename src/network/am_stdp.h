@@ -84,13 +84,17 @@ const double *am_stdp_post_trace(const am_stdp *st);
 
 /* Input normaliser. For every post cell j with n_j incoming synapses, the target of its summed
  * input weight is target_mean_S * n_j (a mean weight per synapse, so the set point does not
- * depend on the cell's in-degree, the network size or the protocol). cap_only = 0: scale the
- * incoming weights so the sum equals the target; cap_only = 1: scale them down only when the sum
- * exceeds it (a ceiling: weights below it are left to STDP). Sums in double, in pre order
- * (deterministic). Cells with no input or zero summed weight are left as they are. The result is
- * not clipped to any w_max. Builds the transposed index if needed.
- * AM_EINVAL for target < 0, AM_ENOMEM when the index cannot be built. */
-am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, int cap_only,
-                                   am_error *err);
+ * depend on the cell's in-degree, the network size or the protocol). What is scaled is the part
+ * of each weight above baseline_S, w <- baseline + f (w - baseline), with f chosen so the sum
+ * hits the target: baseline 0 scales whole weights; baseline = the initial weight scales only
+ * what plasticity added, so unlearned inputs keep their initial weight. cap_only = 0: every cell
+ * is brought to the target; cap_only = 1: only cells whose sum exceeds it (a ceiling: cells
+ * below it are left to STDP, bit for bit). Sums in double, in pre order (deterministic). Cells
+ * with no input, or whose summed part above the baseline is not positive, are left as they are.
+ * The result is not clipped to any w_max. Builds the transposed index if needed.
+ * AM_EINVAL for target < 0, baseline < 0 or baseline >= target > 0 (nothing to scale towards),
+ * AM_ENOMEM when the index cannot be built. */
+am_status am_stdp_normalise_inputs(am_projection *pr, double target_mean_S, double baseline_S,
+                                   int cap_only, am_error *err);
 
 #endif

@@ -133,9 +133,12 @@ static const am_key_spec schema[] = {
      "mossy-fibre-like Poisson drive of each pyramidal cell in sleep (Hz; Ecker: 15)"},
     {"network", "stdp", AM_KEY_CHOICE, "symmetric", NA, "symmetric|asymmetric|off",
      "E->E plasticity while running: symmetric (Mishra et al. 2016), asymmetric, or off (control)"},
+    {"network", "stdp_gain", AM_KEY_DOUBLE, "4", 0, 100, NULL,
+     "learning-rate multiplier of the E->E rule (1: Ecker et al. 2022, symmetric 0.08 nS per pair "
+     "at zero lag; asymmetric 0.4 nS); fast enough that the ceiling binds within a few laps"},
     {"network", "ee_mean_weight_ns", AM_KEY_DOUBLE, "0.5", 0.001, 20, NULL,
      "normaliser ceiling: mean E->E weight per incoming synapse of a pyramidal cell (nS), "
-     "applied at the end of each lap"},
+     "applied at the end of each lap to the part of each weight above the initial 0.1 nS"},
     {"network", "stp_u", AM_KEY_DOUBLE, "0.3", 0, 0.99, NULL,
      "E->E short-term depression: fraction of resources used per spike (0 = off)"},
     {"network", "stp_tau_rec_s", AM_KEY_DOUBLE, "0.8", 0.01, 10, NULL,

@@ -244,8 +244,16 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     const char *rule = am_config_str(cfg, "network.stdp");
     if (!strcmp(rule, "asymmetric")) p.stdp = am_stdp_ca3_asymmetric();
     if (!strcmp(rule, "off")) p.state[AM_NET_RUN].stdp_on = 0;
+    const double a_gain = am_config_double(cfg, "network.stdp_gain"); /* both sides alike */
+    p.stdp.a_causal_S *= a_gain;
+    p.stdp.a_acausal_S *= a_gain;
     p.ee_mean_input_S = am_config_double(cfg, "network.ee_mean_weight_ns") * 1e-9;
     p.ee_norm_cap = 1;
+    p.ee_norm_baseline_S = p.ee.w_init_S; /* scale what plasticity added */
+    if (!(p.ee_mean_input_S > p.ee_norm_baseline_S))
+        return am_config_error(cfg, err, "network.ee_mean_weight_ns",
+                               "%g nS must be above the initial E->E weight %g nS",
+                               p.ee_mean_input_S * 1e9, p.ee_norm_baseline_S * 1e9);
     p.ie_slow.w_init_S = am_config_double(cfg, "network.gabab_weight_ns") * 1e-9;
     p.ie_slow.tau_rise_s = am_config_double(cfg, "network.gabab_rise_ms") * 1e-3;
     p.ie_slow.tau_decay_s = am_config_double(cfg, "network.gabab_decay_ms") * 1e-3;

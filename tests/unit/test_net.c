@@ -237,6 +237,9 @@ static void test_normaliser(void) {
     net = am_net_alloc(&p, NULL);
     CHECK(net && am_net_ee_mean_input_set_point(net) == 5e-10);
     am_net_free(net);
+    /* a baseline at or above the set point leaves nothing to scale: refused */
+    p.ee_norm_baseline_S = 5e-10;
+    CHECK(am_net_alloc(&p, NULL) == NULL);
 }
 
 /* (6) the guard trips on an absurd drive and names the population. */

@@ -175,7 +175,7 @@ static void test_normaliser(void) {
     fill_weights(pr, 2e-9, 3);
     am_error err;
     const double mean = 0.1e-9;
-    CHECK(am_stdp_normalise_inputs(pr, mean, 0, &err) == AM_OK);
+    CHECK(am_stdp_normalise_inputs(pr, mean, 0.0, 0, &err) == AM_OK);
     float *w = am_projection_weights(pr);
     double worst = 0;
     for (int j = 0; j < n_post; j++) {
@@ -204,7 +204,7 @@ static void test_normaliser(void) {
             w[syn[m]] *= 2.0f;
     }
     memcpy(before, w, ns * sizeof(float));
-    CHECK(am_stdp_normalise_inputs(pr, 1.5 * mean, 1, &err) == AM_OK);
+    CHECK(am_stdp_normalise_inputs(pr, 1.5 * mean, 0.0, 1, &err) == AM_OK);
     int odd_same = 1;
     double worst_cap = 0;
     for (int j = 0; j < n_post; j++) {
@@ -220,7 +220,66 @@ static void test_normaliser(void) {
     CHECK(odd_same);
     CHECK(worst_cap < 1e-6);
     free(before);
-    CHECK(am_stdp_normalise_inputs(pr, -1.0, 0, &err) == AM_EINVAL);
+    CHECK(am_stdp_normalise_inputs(pr, -1.0, 0.0, 0, &err) == AM_EINVAL);
+    CHECK(am_stdp_normalise_inputs(pr, mean, mean, 0, &err) == AM_EINVAL); /* baseline >= target */
+    CHECK(am_stdp_normalise_inputs(pr, mean, -1e-12, 0, &err) == AM_EINVAL);
+    am_projection_free(pr);
+}
+
+/* Baseline: only the part of each weight above the baseline is scaled. Cells whose weights
+ * were all at the baseline plus one potentiated synapse end with the target sum, the other
+ * synapses exactly at the baseline and the potentiated one carrying the whole excess; a cell
+ * left at the baseline (nothing learned) is untouched; in cap mode a cell below the ceiling
+ * keeps its weights bit for bit. */
+static void test_normaliser_baseline(void) {
+    const int n_pre = 300, n_post = 200;
+    am_projection *pr = am_projection_alloc(n_pre, n_post, 0.2, 1e-9, 1e-3, 0, DT, 0, 8, 1, NULL);
+    CHECK(pr != NULL);
+    if (!pr) return;
+    am_error err;
+    const float base = 0.1e-9f;
+    const double target = 0.35e-9;
+    float *w = am_projection_weights(pr);
+    const size_t ns = am_projection_n_synapses(pr);
+    for (size_t k = 0; k < ns; k++)
+        w[k] = base;
+    CHECK(am_projection_build_transpose(pr, &err) == AM_OK);
+    for (int j = 0; j < n_post; j++) { /* even cells: one synapse learned; odd: none */
+        const uint32_t *syn;
+        size_t n = am_projection_incoming(pr, j, NULL, &syn);
+        if (n && !(j & 1)) w[syn[0]] = 5e-9f;
+    }
+    CHECK(am_stdp_normalise_inputs(pr, target, base, 0, &err) == AM_OK);
+    int others_at_base = 1, unlearned_same = 1;
+    double worst = 0;
+    for (int j = 0; j < n_post; j++) {
+        const uint32_t *syn;
+        size_t n = am_projection_incoming(pr, j, NULL, &syn);
+        if (!n) continue;
+        double s = 0;
+        for (size_t m = 0; m < n; m++) {
+            s += w[syn[m]];
+            if (m > 0 && w[syn[m]] != base) others_at_base = 0;
+            if ((j & 1) && w[syn[m]] != base) unlearned_same = 0;
+        }
+        if (!(j & 1)) {
+            worst = fmax(worst, fabs(s / (target * (double)n) - 1.0));
+            /* the learned synapse carries the whole excess */
+            double want = (double)base + (target - (double)base) * (double)n;
+            worst = fmax(worst, fabs(w[syn[0]] / want - 1.0));
+        }
+    }
+    printf("  normaliser with baseline: worst relative error %.2g\n", worst);
+    CHECK(worst < 1e-5);
+    CHECK(others_at_base);
+    CHECK(unlearned_same);
+    /* cap mode: a cell below the ceiling keeps its weights */
+    float *before = malloc(ns * sizeof(float));
+    if (!before) return;
+    memcpy(before, w, ns * sizeof(float));
+    CHECK(am_stdp_normalise_inputs(pr, 2.0 * target, base, 1, &err) == AM_OK);
+    CHECK(memcmp(before, w, ns * sizeof(float)) == 0);
+    free(before);
     am_projection_free(pr);
 }
 
@@ -330,6 +389,7 @@ int main(void) {
     RUN_TEST(test_bounds);
     RUN_TEST(test_trace_decay);
     RUN_TEST(test_normaliser);
+    RUN_TEST(test_normaliser_baseline);
     RUN_TEST(test_switch);
     RUN_TEST(test_partition_identity);
     RUN_TEST(test_errors);
