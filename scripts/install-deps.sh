@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ammon needs, only those missing. Run as root (or with sudo).
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+# Usage: scripts/install-deps.sh [--test] [--bench]
+#   --test adds what the test suite needs, --bench what bench/ needs (Brian2 for the side-by-side runs)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git
       libgsl-dev libhdf5-dev hdf5-tools librandom123-dev libinih-dev libfftw3-dev
+      libopenmpi-dev openmpi-bin
       python3 python3-h5py python3-numpy)
-if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(clang-format cppcheck python3-scipy)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) pkgs+=(clang-format cppcheck python3-scipy python3-matplotlib) ;;
+    --bench) pkgs+=(python3-brian python3-scipy) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (allowed: --test, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

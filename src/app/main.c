@@ -1,5 +1,5 @@
-/* ammon: command line. Subcommands: run, config. Prints errors as one line on stderr and exits
- * non-zero; the library itself never prints. */
+/* ammon: command line. Subcommands: run, analyze, config, sweep (cmd_sweep.c). Prints errors as
+ * one line on stderr and exits non-zero; the library itself never prints. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -16,6 +16,7 @@
 #include "am_session.h"
 #include "am_sim.h"
 #include "am_version.h"
+#include "cmd_sweep.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -44,6 +45,8 @@ static const char *usage_main =
     "                             candidate events, Bayesian decoding, replay scores, shuffles\n"
     "  config CONFIG              print the resolved config (every default filled in)\n"
     "  config --defaults          print every key with its default, unit, range and doc\n"
+    "  sweep SWEEP.ini [-j N]     many runs over config values and seeds, each analysed, one\n"
+    "                             summary table; resumable; under mpirun, on MPI ranks\n"
     "\n"
     "options common to run and config:\n"
     "  --set SECTION.KEY=VALUE    override a config key (repeatable)\n"
@@ -480,8 +483,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2, argc, argv);
     if (!strcmp(cmd, "config")) return cmd_config(argc - 2, argv + 2);
     if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 2, argv + 2, argc, argv);
+    if (!strcmp(cmd, "sweep")) return am_cmd_sweep(argc - 2, argv + 2, argc, argv);
     fprintf(stderr,
-            "ammon: unknown command '%s'; commands: run, analyze, config (see ammon --help)\n",
+            "ammon: unknown command '%s'; commands: run, analyze, config, sweep (see ammon "
+            "--help)\n",
             cmd);
     return 2;
 }
