@@ -275,15 +275,24 @@ static void perf_command(const bench_cfg *c, const char *cmd) {
 /* Per-cell spike counts, for the synaptic event count. */
 typedef struct counts {
     long *e, *i;
+    uint64_t hash; /* FNV-1a over (population, cell, time bits) of every spike, in order */
 } counts;
 
+static uint64_t fnv(uint64_t h, uint64_t x) {
+    for (int k = 0; k < 8; k++, x >>= 8)
+        h = (h ^ (x & 0xff)) * 1099511628211ull;
+    return h;
+}
+
 static void on_spike(void *user, am_net_pop pop, int cell, double t_s) {
-    (void)t_s;
     counts *c = user;
     if (pop == AM_NET_E)
         c->e[cell]++;
     else
         c->i[cell]++;
+    uint64_t tb;
+    memcpy(&tb, &t_s, sizeof tb);
+    c->hash = fnv(fnv(fnv(c->hash, (uint64_t)pop), (uint64_t)cell), tb);
 }
 
 static double now(clockid_t id) {
@@ -322,7 +331,8 @@ int main(int argc, char **argv) {
     }
     const double build_s = now(CLOCK_MONOTONIC) - t_build0;
     const int ne = p.n_e, ni = p.n_i;
-    counts cnt = {calloc((size_t)ne, sizeof(long)), calloc((size_t)ni, sizeof(long))};
+    counts cnt = {calloc((size_t)ne, sizeof(long)), calloc((size_t)ni, sizeof(long)),
+                  14695981039346656037ull};
     double *rates = malloc((size_t)ne * sizeof(double));
     if (!cnt.e || !cnt.i || !rates) {
         fprintf(stderr, "ca3_bench: out of memory\n");
@@ -381,6 +391,7 @@ int main(int argc, char **argv) {
     printf("wall_s %.4f\ncpu_s %.4f\nrtf %.4f\nrtf_cpu %.4f\n", wall, cpu, wall / T, cpu / T);
     printf("rate_e_hz %.4f\nrate_i_hz %.4f\n", am_net_spike_count(net, AM_NET_E) / (ne * T),
            am_net_spike_count(net, AM_NET_I) / (ni * T));
+    printf("spike_hash %016llx\n", (unsigned long long)cnt.hash);
     printf("spikes_e %ld\nspikes_i %ld\n", am_net_spike_count(net, AM_NET_E),
            am_net_spike_count(net, AM_NET_I));
     printf("n_syn %zu\nn_syn_ee %zu\nn_syn_ei %zu\nn_syn_ie %zu\nn_syn_ii %zu\n", n_tot,

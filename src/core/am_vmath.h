@@ -39,6 +39,16 @@
 /* Elements per block of the array functions: a multiple of every vector length in use. */
 #define AM_VBLOCK 8
 
+/* Hot per-cell loops are compiled three times (x86-64-v4 = AVX-512, AVX2, baseline) and picked at
+ * load time by the CPU. Every lane does the same operations in the same order, without FMA
+ * contraction (-ffp-contract=off) and with integer-mask selects, so the clones compute the same
+ * bits; only the vector width differs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(AM_NO_CLONES)
+#define AM_VMATH_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define AM_VMATH_CLONES
+#endif
+
 static inline uint64_t am_vmath_bits(double x) {
     uint64_t u;
     memcpy(&u, &x, sizeof u);

@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Neurons per block of the integrator loops: four vectors of AM_VBLOCK, so that the long
+ * dependent chains of am_exp in independent vectors overlap (instruction-level parallelism);
+ * every lane still does the same operations, so the bits do not depend on the block size. */
+#define AM_ADEX_BLOCK (4 * AM_VBLOCK)
+
 struct am_adex_pop {
     int n;     /* neurons */
-    int n_pad; /* n rounded up to a multiple of AM_VBLOCK; padding neurons get I = 0 */
+    int n_pad; /* n rounded up to a multiple of AM_ADEX_BLOCK; padding neurons get I = 0 */
     am_adex_params par;
     double *V;   /* V */
     double *w;   /* A */
@@ -139,7 +144,7 @@ am_adex_pop *am_adex_alloc(int n, const am_adex_params *par, am_error *err) {
         return NULL;
     }
     p->n = n;
-    p->n_pad = (n + AM_VBLOCK - 1) / AM_VBLOCK * AM_VBLOCK;
+    p->n_pad = (n + AM_ADEX_BLOCK - 1) / AM_ADEX_BLOCK * AM_ADEX_BLOCK;
     p->par = *par;
     size_t sz = (size_t)p->n_pad * sizeof(double);
     p->V = malloc(sz);
@@ -205,17 +210,19 @@ static inline lane_state finish(const step_consts *restrict k, double v, double 
     return o;
 }
 
-/* One block of AM_VBLOCK neurons: a fixed trip count, so that GCC's -O2 cost model vectorises it
- * (check: -fopt-info-vec reports "loop vectorized" for these loops). No floating-point comparison
- * or branch: am_vmath masks (a double ternary would keep the loop scalar, see am_vmath.h).
- * V integrates over the part h of the step after the refractory period, h in [0, dt]. */
+/* One block of AM_ADEX_BLOCK neurons: a fixed trip count, so that GCC's -O2 cost model vectorises
+ * it (check: -fopt-info-vec reports "loop vectorized" for these loops). No floating-point
+ * comparison or branch: am_vmath masks (a double ternary would keep the loop scalar, see
+ * am_vmath.h). V integrates over the part h of the step after the refractory period, h in [0, dt].
+ */
 __attribute__((always_inline)) static inline void
 block_euler(const step_consts *restrict kp, double *restrict V, double *restrict w,
             double *restrict ref, const double *restrict I, const double *restrict G,
             double *restrict lag) {
     const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
-    for (int j = 0; j < AM_VBLOCK; j++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < AM_ADEX_BLOCK; j++) {
         double v = V[j], ww = w[j], r = ref[j];
         double i = input_current(I[j], G[j], v);
         double dv = c_dvdt(k, v, ww, i) * inv_C;
@@ -236,7 +243,8 @@ block_heun(const step_consts *restrict kp, double *restrict V, double *restrict 
     const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
     const double half_dt = 0.5 * dt;
-    for (int j = 0; j < AM_VBLOCK; j++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < AM_ADEX_BLOCK; j++) {
         double v = V[j], ww = w[j], r = ref[j], i0 = I[j], g = G[j];
         double h = am_vmath_pos(dt - r);
         double dv1 = c_dvdt(k, v, ww, input_current(i0, g, v)) * inv_C;
@@ -251,23 +259,15 @@ block_heun(const step_consts *restrict kp, double *restrict V, double *restrict 
     }
 }
 
-/* The block loops, compiled three times (x86-64-v4 = AVX-512, AVX2, baseline) and picked at load
- * time by the CPU. Every lane does the same operations in the same order, without FMA contraction
- * (-ffp-contract=off) and with integer-mask selects (am_vmath.h), so the clones compute the same
- * bits; only the vector width differs. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(AM_NO_CLONES)
-#define AM_ADEX_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define AM_ADEX_CLONES
-#endif
+/* The block loops, compiled once per vector ISA (AM_VMATH_CLONES, am_vmath.h): same bits. */
 
-AM_ADEX_CLONES static void run_euler(const step_consts *c, am_adex_pop *p) {
-    for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+AM_VMATH_CLONES static void run_euler(const step_consts *c, am_adex_pop *p) {
+    for (int k = 0; k < p->n_pad; k += AM_ADEX_BLOCK)
         block_euler(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
 }
 
-AM_ADEX_CLONES static void run_heun(const step_consts *c, am_adex_pop *p) {
-    for (int k = 0; k < p->n_pad; k += AM_VBLOCK)
+AM_VMATH_CLONES static void run_heun(const step_consts *c, am_adex_pop *p) {
+    for (int k = 0; k < p->n_pad; k += AM_ADEX_BLOCK)
         block_heun(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
 }
 

@@ -10,6 +10,7 @@
 #endif
 
 #include "am_rng.h"
+#include "am_vmath.h"
 #include "am_stp.h"
 
 #define AM_NET_PI 3.14159265358979323846
@@ -22,6 +23,7 @@ typedef struct drive {
     double *acc;    /* integrated intensity since the cell's last input spike */
     double *thr;    /* its current unit-exponential threshold */
     uint64_t *k;    /* input spikes so far (the counter of the next threshold's draw) */
+    double *x;      /* scratch: the step's input per cell (S), w x its input spikes */
     double ed, er, norm;
 } drive;
 
@@ -206,7 +208,8 @@ static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
     d->acc = calloc((size_t)n, sizeof(double));
     d->thr = calloc((size_t)n, sizeof(double));
     d->k = calloc((size_t)n, sizeof(uint64_t));
-    if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k) return 0;
+    d->x = calloc((size_t)n, sizeof(double));
+    if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k || !d->x) return 0;
     d->ed = exp(-dt / tau_d);
     if (tau_r > 0) {
         d->er = exp(-dt / tau_r);
@@ -227,6 +230,7 @@ static void drive_free(drive *d) {
     free(d->acc);
     free(d->thr);
     free(d->k);
+    free(d->x);
 }
 
 /* Unit-exponential threshold number k of input `draw` (0 PC, 1 BC) of cell c. */
@@ -397,11 +401,45 @@ am_status am_net_set_drive_rates(am_net *net, const double *rates_hz, am_error *
  * independent across steps; draws happen only at spikes, and depend on nothing but (seed, cell,
  * spike number), so any partition of the cells gives the same spikes. Then advances the drive
  * conductances into g (S, overwritten). lam per cell, or lam_c for all when lam is NULL. */
+/* Pass 3 of drive_step: the dual-exponential conductance of n cells. States below
+ * AM_NET_G_TINY are flushed to 0: a silent cell would otherwise pass through subnormal numbers,
+ * which are slow on x86 (a bit select, so the loop vectorises). */
+AM_VMATH_CLONES static void drive_advance(double ed, double er, double norm,
+                                          const double *restrict x, double *restrict dstate,
+                                          double *restrict rstate, double *restrict g, int n) {
+    for (int c = 0; c < n; c++) {
+        double d = dstate[c] * ed + x[c];
+        double r = rstate[c] * er + x[c];
+        d = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, d), 0.0, d);
+        r = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, r), 0.0, r);
+        dstate[c] = d;
+        rstate[c] = r;
+        g[c] = norm * (d - r);
+    }
+}
+
+/* One step of a drive over cells [lo, hi), in three passes so that the per-cell work is plain
+ * vector loops: (1) integrate the intensity; (2) only for the cells whose integral reached their
+ * threshold (one step in tens to hundreds), count the input spikes and draw the next thresholds;
+ * (3) advance the conductances. Each cell sees the same operations in the same order as a single
+ * per-cell loop would do, so the result does not depend on the passes. */
 static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
                        uint32_t draw, int lo, int hi, double *g) {
-    double *dstate = dr->d, *rstate = dr->r, *acc = dr->acc, *thr = dr->thr;
+    double *restrict dstate = dr->d, *restrict rstate = dr->r, *restrict acc = dr->acc;
+    double *restrict thr = dr->thr, *restrict x = dr->x;
+    if (lam) {
+        const double *restrict l = lam;
+        for (int c = lo; c < hi; c++)
+            acc[c] += l[c];
+    } else {
+        for (int c = lo; c < hi; c++)
+            acc[c] += lam_c;
+    }
+    for (int c = lo; c < hi; c++)
+        x[c] = 0.0;
     for (int c = lo; c < hi; c++) {
-        double a = acc[c] + (lam ? lam[c] : lam_c);
+        if (!(acc[c] >= thr[c])) continue;
+        double a = acc[c];
         int n = 0;
         while (a >= thr[c]) {
             a -= thr[c];
@@ -409,17 +447,9 @@ static void drive_step(const am_net *net, drive *dr, const double *lam, double l
             thr[c] = drive_threshold(net->noise, ++dr->k[c], c, draw);
         }
         acc[c] = a;
-        const double x = w * n;
-        double d = dstate[c] * dr->ed + x;
-        double r = rstate[c] * dr->er + x;
-        /* flush states below AM_NET_G_TINY to 0: a silent cell would otherwise pass through
-         * subnormal numbers, which are slow on x86 */
-        d = d < AM_NET_G_TINY ? 0.0 : d;
-        r = r < AM_NET_G_TINY ? 0.0 : r;
-        dstate[c] = d;
-        rstate[c] = r;
-        g[c] = dr->norm * (d - r);
+        x[c] = w * n;
     }
+    drive_advance(dr->ed, dr->er, dr->norm, x + lo, dstate + lo, rstate + lo, g + lo, hi - lo);
 }
 
 static void range_of(int n, int t, int nt, int *lo, int *hi) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "am_rng.h"
+#include "am_vmath.h"
 
 struct am_projection {
     int n_pre, n_post, id;
@@ -410,6 +411,31 @@ void am_projection_deliver(am_projection *pr, const int *spikes, int n_spikes, l
     am_projection_deliver_range(pr, spikes, n_spikes, step, 0, pr->n_post);
 }
 
+/* The conductance states of n post cells: take the step's input from the ring slot (and clear
+ * it), decay, add. The g_out test is outside the loops, so both loops vectorise. */
+AM_VMATH_CLONES static void advance_cells(double ed, double er, double norm, double *restrict in,
+                                          double *restrict sd, double *restrict sr,
+                                          double *restrict g_out, int n) {
+    if (g_out) {
+        for (int j = 0; j < n; j++) {
+            const double x = in[j];
+            in[j] = 0.0;
+            const double d = sd[j] * ed + x;
+            const double r = sr[j] * er + x;
+            sd[j] = d;
+            sr[j] = r;
+            g_out[j] = norm * (d - r);
+        }
+    } else {
+        for (int j = 0; j < n; j++) {
+            const double x = in[j];
+            in[j] = 0.0;
+            sd[j] = sd[j] * ed + x;
+            sr[j] = sr[j] * er + x;
+        }
+    }
+}
+
 void am_projection_advance_range(am_projection *pr, long step, double *g_out, int post_lo,
                                  int post_hi) {
     if (!pr) return;
@@ -418,17 +444,9 @@ void am_projection_advance_range(am_projection *pr, long step, double *g_out, in
     const long ns = pr->n_slots;
     const long slot = ((step % ns) + ns) % ns;
     double *in = pr->ring + (size_t)slot * (size_t)pr->n_post;
-    double *sd = pr->st_d, *sr = pr->st_r;
-    const double ed = pr->e_d, er = pr->e_r, norm = pr->norm;
-    for (int j = post_lo; j < post_hi; j++) {
-        const double x = in[j];
-        in[j] = 0.0;
-        const double d = sd[j] * ed + x;
-        const double r = sr[j] * er + x;
-        sd[j] = d;
-        sr[j] = r;
-        if (g_out) g_out[j] = norm * (d - r);
-    }
+    if (post_hi > post_lo)
+        advance_cells(pr->e_d, pr->e_r, pr->norm, in + post_lo, pr->st_d + post_lo,
+                      pr->st_r + post_lo, g_out ? g_out + post_lo : NULL, post_hi - post_lo);
 }
 
 void am_projection_advance(am_projection *pr, long step, double *g_out) {
