@@ -23,6 +23,7 @@ struct am_adex_pop {
                     i_ext (padding: 0) */
     double *G;   /* S, g_e + g_i of the present step (0 for am_adex_step; padding: 0) */
     double *lag; /* s, crossing to end of the last step where the neuron spiked, else -1 */
+    int g_set;   /* G may be non-zero (set by am_adex_step_cond; am_adex_step clears it) */
 };
 
 /* Defaults: Ecker, Bagi, Vertes, Steinbach-Nemeth, Karlocai, Papp, Miklos, Hajos, Freund,
@@ -158,6 +159,7 @@ am_adex_pop *am_adex_alloc(int n, const am_adex_params *par, am_error *err) {
         am_error_set(err, AM_ENOMEM, "adex: out of memory for %d neurons", n);
         return NULL;
     }
+    p->g_set = 1; /* G is uninitialised: the first am_adex_step clears it */
     am_adex_reset(p);
     return p;
 }
@@ -307,10 +309,18 @@ am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext,
     if (n_spikes) *n_spikes = 0;
     if (!p) return AM_EINVAL;
     if (!(dt > 0.0) || !isfinite(dt)) return AM_EINVAL;
-    for (int k = 0; k < p->n; k++) {
-        double s = i_syn ? i_syn[k] : 0.0;
-        p->I[k] = i_ext ? s + i_ext[k] : s;
-        p->G[k] = 0.0;
+    double *restrict I = p->I;
+    if (i_syn && i_ext) {
+        for (int k = 0; k < p->n; k++)
+            I[k] = i_syn[k] + i_ext[k];
+    } else if (i_syn || i_ext) {
+        memcpy(I, i_syn ? i_syn : i_ext, (size_t)p->n * sizeof *I);
+    } else {
+        memset(I, 0, (size_t)p->n * sizeof *I);
+    }
+    if (p->g_set) { /* G is 0 unless am_adex_step_cond set it */
+        memset(p->G, 0, (size_t)p->n * sizeof *p->G);
+        p->g_set = 0;
     }
     return step_run(p, dt, spikes, n_spikes);
 }
@@ -333,6 +343,7 @@ am_status am_adex_step_cond(am_adex_pop *p, const double *g_e, const double *g_i
         p->I[k] = i_ext ? i + i_ext[k] : i;
         p->G[k] = ge + gi;
     }
+    p->g_set = 1;
     return step_run(p, dt, spikes, n_spikes);
 }
 

@@ -474,6 +474,20 @@ static int thread_id(void) {
 #endif
 }
 
+/* Synaptic current of n PCs at the step's starting V: drive conductance in i (scratch, replaced by
+ * the current), E->E, I->E and slow inhibition; |excitatory| + |inhibitory| into lfp. */
+AM_VMATH_CLONES static void pc_currents(double Ee, double Ei, double Eb, const double *restrict v,
+                                        const double *restrict g_ee, const double *restrict g_ie,
+                                        const double *restrict g_b, double *restrict i,
+                                        double *restrict lfp, int n) {
+    for (int c = 0; c < n; c++) {
+        const double ge = g_ee[c] + i[c], gi = g_ie[c];
+        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]) + g_b[c] * (Eb - v[c]);
+        i[c] = ia + ig;
+        lfp[c] = fabs(ia) + fabs(ig);
+    }
+}
+
 static void phase_inputs(am_net *net, int t, int nt) {
     const int ne = net->p.n_e, ni = net->p.n_i;
     const long s = net->step;
@@ -489,13 +503,8 @@ static void phase_inputs(am_net *net, int t, int nt) {
 
     /* PC drive: g into i_e as scratch, then currents */
     drive_step(net, &net->de, net->de.lambda, 0.0, net->pc_w, 0, elo, ehi, net->i_e);
-    const double *v = am_adex_v(net->pc);
-    for (int c = elo; c < ehi; c++) {
-        const double ge = net->g_ee[c] + net->i_e[c], gi = net->g_ie[c];
-        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]) + net->g_b[c] * (Eb - v[c]);
-        net->i_e[c] = ia + ig;
-        net->lfp_cell[c] = fabs(ia) + fabs(ig);
-    }
+    pc_currents(Ee, Ei, Eb, am_adex_v(net->pc) + elo, net->g_ee + elo, net->g_ie + elo,
+                net->g_b + elo, net->i_e + elo, net->lfp_cell + elo, ehi - elo);
 
     /* BC drive: rate r (1 + m cos(2 pi f t)) at the step's start time */
     const am_net_state_params *q = &net->p.state[net->state];

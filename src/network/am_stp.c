@@ -9,6 +9,7 @@ struct am_stp {
     int n;
     double u, rec; /* U, exp(-dt / tau_rec) */
     double *x;
+    int full; /* every x is 1: with U = 0 a step changes nothing and is skipped */
 };
 
 am_status am_stp_params_check(const am_stp_params *p, am_error *err) {
@@ -49,6 +50,7 @@ void am_stp_free(am_stp *s) {
 
 void am_stp_step(am_stp *s, const int *spikes, int n_spikes) {
     if (!s) return;
+    if (s->u == 0.0 && s->full) return; /* 1 - (1 - 1) rec = 1, and spikes take nothing */
     const double rec = s->rec;
     double *x = s->x;
     for (int i = 0; i < s->n; i++)
@@ -68,6 +70,7 @@ void am_stp_reset(am_stp *s) {
     if (!s) return;
     for (int i = 0; i < s->n; i++)
         s->x[i] = 1.0;
+    s->full = 1;
 }
 
 am_status am_stp_set_state(am_stp *s, const double *x, am_error *err) {
@@ -78,6 +81,9 @@ am_status am_stp_set_state(am_stp *s, const double *x, am_error *err) {
                                 "am_stp_set_state: resource of cell %d is %g, not in [0, 1]", i,
                                 x[i]);
     memcpy(s->x, x, (size_t)s->n * sizeof(double));
+    s->full = 1;
+    for (int i = 0; i < s->n; i++)
+        if (x[i] != 1.0) s->full = 0;
     return AM_OK;
 }
 
