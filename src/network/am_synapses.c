@@ -17,8 +17,9 @@ struct am_projection {
     size_t *row;              /* n_pre + 1 */
     uint32_t *post;           /* n_syn */
     float *w;                 /* n_syn, S */
-    uint8_t *d8;              /* n_syn when max_delay <= 255, else NULL */
-    uint16_t *d16;            /* n_syn otherwise */
+    uint8_t *d8;              /* n_syn when 255 >= max_delay > min_delay, else NULL */
+    uint16_t *d16;            /* n_syn when max_delay > 255 and > min_delay, else NULL;
+                                 both NULL: every synapse has min_delay (nothing stored) */
     int min_delay, max_delay; /* steps */
     int n_slots;              /* max_delay + 1 */
     double *ring;             /* n_slots * n_post, inputs (S) */
@@ -133,6 +134,9 @@ am_status am_projection_set_kinetics(am_projection *pr, double tau_rise_s, doubl
     return set_kinetics(pr, tau_rise_s, tau_decay_s, err);
 }
 
+/* How delays are stored: not at all (one delay for the whole projection), 8 or 16 bits each. */
+enum { DELAY_CONST, DELAY_8, DELAY_16 };
+
 /* Growable synapse arrays used while building. */
 typedef struct builder {
     size_t cap;
@@ -141,7 +145,7 @@ typedef struct builder {
     uint16_t *d16;
 } builder;
 
-static int builder_grow(builder *b, size_t need, int wide) {
+static int builder_grow(builder *b, size_t need, int dmode) {
     if (need <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
@@ -149,11 +153,11 @@ static int builder_grow(builder *b, size_t need, int wide) {
     uint32_t *np = realloc(b->post, cap * sizeof *np);
     if (!np) return -1;
     b->post = np;
-    if (wide) {
+    if (dmode == DELAY_16) {
         uint16_t *nd = realloc(b->d16, cap * sizeof *nd);
         if (!nd) return -1;
         b->d16 = nd;
-    } else {
+    } else if (dmode == DELAY_8) {
         uint8_t *nd = realloc(b->d8, cap * sizeof *nd);
         if (!nd) return -1;
         b->d8 = nd;
@@ -220,7 +224,9 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
     pr->min_delay = (int)dmin_f;
     pr->max_delay = (int)dmax_f;
     pr->n_slots = pr->max_delay + 1;
-    int wide = pr->max_delay > 255;
+    const int dmode = pr->max_delay == pr->min_delay ? DELAY_CONST
+                      : pr->max_delay > 255          ? DELAY_16
+                                                     : DELAY_8;
     if (set_kinetics(pr, prm->tau_rise_s, prm->tau_decay_s, err) != AM_OK) {
         am_error_prefix(err, "projection %d: ", projection_id);
         free(pr);
@@ -240,7 +246,7 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
         double guess = mean + 6.0 * sqrt(mean * (1.0 - prm->p)) + 64.0;
         if (guess > np_pairs + 1.0) guess = np_pairs + 1.0;
         if (guess > 4.0e9) guess = 4.0e9;
-        if (builder_grow(&b, (size_t)guess, wide) != 0) goto nomem;
+        if (builder_grow(&b, (size_t)guess, dmode) != 0) goto nomem;
     }
 
     {
@@ -273,7 +279,7 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
                     }
                     if (pos >= hi) break;
                     if (!prm->allow_self && pos == i) continue;
-                    if (builder_grow(&b, k + 1, wide) != 0) goto nomem;
+                    if (builder_grow(&b, k + 1, dmode) != 0) goto nomem;
                     b.post[k] = (uint32_t)pos;
                     uint32_t d = (uint32_t)pr->min_delay;
                     if (span > 1) {
@@ -282,9 +288,9 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
                         if (off >= span) off = span - 1;
                         d += off;
                     }
-                    if (wide)
+                    if (dmode == DELAY_16)
                         b.d16[k] = (uint16_t)d;
-                    else
+                    else if (dmode == DELAY_8)
                         b.d8[k] = (uint8_t)d;
                     nsyn_blk++;
                     k++;
@@ -300,10 +306,10 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
         size_t n = pr->n_syn ? pr->n_syn : 1;
         uint32_t *np = realloc(b.post, n * sizeof *np);
         if (np) b.post = np;
-        if (wide) {
+        if (dmode == DELAY_16) {
             uint16_t *nd = realloc(b.d16, n * sizeof *nd);
             if (nd) b.d16 = nd;
-        } else {
+        } else if (dmode == DELAY_8) {
             uint8_t *nd = realloc(b.d8, n * sizeof *nd);
             if (nd) b.d8 = nd;
         }
@@ -390,7 +396,15 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
             a = lower_bound_u32(pr->post, a, b, (uint32_t)post_lo);
             b = lower_bound_u32(pr->post, a, b, (uint32_t)post_hi);
         }
-        if (pr->d8) {
+        if (!pr->d8 && !pr->d16) { /* one delay: one ring slot for the whole row */
+            long slot = base + pr->min_delay;
+            if (slot >= ns) slot -= ns;
+            double *restrict in = ring + (size_t)slot * n_post;
+            const uint32_t *restrict post = pr->post;
+            const float *restrict w = pr->w;
+            for (size_t k = a; k < b; k++)
+                in[post[k]] += g * (double)w[k];
+        } else if (pr->d8) {
             for (size_t k = a; k < b; k++) {
                 long slot = base + pr->d8[k];
                 if (slot >= ns) slot -= ns;
@@ -476,7 +490,7 @@ size_t am_projection_n_synapses(const am_projection *pr) {
 double am_projection_bytes_per_synapse(const am_projection *pr) {
     if (!pr) return 0.0;
     double b = (double)(sizeof(uint32_t) + sizeof(float));
-    b += pr->d8 ? (double)sizeof(uint8_t) : (double)sizeof(uint16_t);
+    b += pr->d8 ? (double)sizeof(uint8_t) : pr->d16 ? (double)sizeof(uint16_t) : 0.0;
     if (pr->t_row) b += (double)(2 * sizeof(uint32_t));
     return b;
 }
@@ -485,7 +499,7 @@ size_t am_projection_bytes_total(const am_projection *pr) {
     if (!pr) return 0;
     size_t n = pr->n_syn, np = (size_t)pr->n_post;
     size_t b = sizeof *pr + ((size_t)pr->n_pre + 1) * sizeof(size_t);
-    b += n * (sizeof(uint32_t) + sizeof(float) + (pr->d8 ? 1 : 2));
+    b += n * (sizeof(uint32_t) + sizeof(float) + (pr->d8 ? 1 : pr->d16 ? 2 : 0));
     b += (size_t)pr->n_slots * np * sizeof(double) + 2 * np * sizeof(double);
     if (pr->t_row) b += (np + 1) * sizeof(size_t) + n * 2 * sizeof(uint32_t);
     return b;
@@ -525,7 +539,7 @@ size_t am_projection_row(const am_projection *pr, int pre, const uint32_t **post
 
 int am_projection_delay(const am_projection *pr, size_t k) {
     if (!pr || k >= pr->n_syn) return 0;
-    return pr->d8 ? (int)pr->d8[k] : (int)pr->d16[k];
+    return pr->d8 ? (int)pr->d8[k] : pr->d16 ? (int)pr->d16[k] : pr->min_delay;
 }
 
 long am_projection_find(const am_projection *pr, int pre, int post) {

@@ -2,9 +2,11 @@
  * dual-exponential conductances).
  *
  * Storage: CSR by presynaptic cell. Synapse k of pre cell i lies in [row[i], row[i+1]); its post
- * index (uint32, ascending within a row), weight (float, S) and delay (uint8 steps when the
- * longest delay fits in 255 steps, else uint16). A transposed index (by post: pre index and
- * synapse index, both uint32) is built on demand for plasticity and normalisation.
+ * index (uint32, ascending within a row), weight (float, S) and delay: nothing when every
+ * synapse of the projection has the same delay (8 bytes per synapse; delivery then adds a whole
+ * row into one ring slot), else uint8 steps when the longest delay fits in 255 steps, else
+ * uint16. A transposed index (by post: pre index and synapse index, both uint32) is built on
+ * demand for plasticity and normalisation.
  *
  * Connectivity: each (pre, post) pair is an independent Bernoulli(p) draw. Drawn by geometric
  * skipping (gaps floor(log u / log(1 - p))) inside blocks of AM_SYN_POST_BLOCK post cells, so

@@ -394,12 +394,14 @@ static void test_scale_and_errors(void) {
     am_projection_free(NULL);
 }
 
-/* Bytes per synapse, uint8 vs uint16 delays, transposed index; CA3 E->E at full size. */
+/* Bytes per synapse: one delay for the projection (nothing stored), uint8 vs uint16 delays,
+ * transposed index; CA3 E->E at full size. */
 static void test_bytes_and_ca3(void) {
     am_projection *pr = am_projection_alloc(100, 100, 0.1, 1e-9, 1e-3, 0, DT, 0, 1, 1, NULL);
-    CHECK(pr && am_projection_bytes_per_synapse(pr) == 9.0);
+    CHECK(pr && am_projection_bytes_per_synapse(pr) == 8.0);
+    CHECK(am_projection_delay(pr, 0) == am_projection_max_delay_steps(pr));
     CHECK(am_projection_build_transpose(pr, NULL) == AM_OK);
-    CHECK(am_projection_bytes_per_synapse(pr) == 17.0);
+    CHECK(am_projection_bytes_per_synapse(pr) == 16.0);
     /* transposed index lists every synapse once, pre ascending */
     size_t tot = 0;
     int ok = 1;
@@ -413,6 +415,9 @@ static void test_bytes_and_ca3(void) {
         tot += n;
     }
     CHECK(ok && tot == am_projection_n_synapses(pr));
+    am_projection_free(pr);
+    pr = am_projection_alloc(10, 10, 0.5, 1e-9, 1e-3, 5e-3, DT, 0, 1, 1, NULL);
+    CHECK(pr && am_projection_bytes_per_synapse(pr) == 9.0);
     am_projection_free(pr);
     pr = am_projection_alloc(10, 10, 0.5, 1e-9, 1e-3, 40e-3, DT, 0, 1, 1, NULL);
     CHECK(pr && am_projection_bytes_per_synapse(pr) == 10.0);
