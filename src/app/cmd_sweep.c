@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "am_cli.h"
 #include "am_sweep.h"
 
 static const char *usage_sweep =
@@ -47,31 +48,6 @@ static void on_sweep_signal(int sig) {
 
 static int sweep_should_stop(void) {
     return sweep_interrupted;
-}
-
-/* The command line as one string, arguments with spaces or quotes single-quoted. */
-static char *join_args(int argc, char **argv) {
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i) *p++ = ' ';
-        int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"\\$*?") != NULL;
-        if (quote) *p++ = '\'';
-        for (const char *c = argv[i]; *c; c++) {
-            if (*c == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *c;
-            }
-        }
-        if (quote) *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
 }
 
 static int parse_count(const char *opt, const char *v, int *out) {
@@ -249,7 +225,7 @@ int am_cmd_sweep(int argc, char **argv, int full_argc, char **full_argv) {
         rc = 130;
         goto done;
     }
-    cmdline = join_args(full_argc, full_argv);
+    cmdline = am_cli_join_argv(full_argc, full_argv);
     if (am_sweep_write_summary(s, cmdline ? cmdline : "ammon sweep", &oc, &err)) {
         fprintf(stderr, "ammon sweep: %s\n", err.msg);
         goto done;

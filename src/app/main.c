@@ -16,6 +16,7 @@
 #include "am_session.h"
 #include "am_sim.h"
 #include "am_version.h"
+#include "am_cli.h"
 #include "cmd_sweep.h"
 
 static volatile sig_atomic_t interrupted;
@@ -106,31 +107,6 @@ static const char *usage_analyze =
     "  --seed N              seed of the shuffles (same as --set analysis.seed=N)\n"
     "  --threads N           OpenMP threads (default: all cores); results do not depend on it\n"
     "  -q, --quiet           no stage timings and no summary\n";
-
-/* The command line as one string, arguments with spaces or quotes single-quoted. */
-static char *join_argv(int argc, char **argv) {
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i) *p++ = ' ';
-        int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"\\$*?") != NULL;
-        if (quote) *p++ = '\'';
-        for (const char *c = argv[i]; *c; c++) {
-            if (*c == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *c;
-            }
-        }
-        if (quote) *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
-}
 
 typedef struct cli_opts {
     const char *config;
@@ -282,7 +258,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     if (!cfg) return 1;
     char *output = o.output ? NULL : default_output(o.config);
     const char *out_path = o.output ? o.output : output;
-    char *cmdline = join_argv(full_argc, full_argv);
+    char *cmdline = am_cli_join_argv(full_argc, full_argv);
     am_error err = {0};
     am_sim *sim = NULL;
     am_session *sess = NULL;
@@ -426,7 +402,7 @@ static int cmd_analyze(int argc, char **argv, int full_argc, char **full_argv) {
         return 1;
     }
     int rc = 1;
-    char *defout = NULL, *cmdline = join_argv(full_argc, full_argv);
+    char *defout = NULL, *cmdline = am_cli_join_argv(full_argc, full_argv);
     if (params && am_config_load(cfg, params, &err)) goto fail;
     for (int i = 0; i < n_sets; i++)
         if (am_config_set(cfg, sets[i], &err)) goto fail;
