@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "am_filter.h"
 #include "am_net.h"
 #include "am_netfile.h"
+#include "am_rate.h"
 #include "am_provenance.h"
 
 enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 };
@@ -57,6 +60,7 @@ struct am_sim {
     size_t n_lfp, cap_lfp;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
+    am_rate *rnet; /* rate backend (network.backend = rate): replaces net */
 
     int done, paused;
     am_sim_summary sum;
@@ -302,6 +306,127 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     return AM_OK;
 }
 
+/* Index of the k-th off-diagonal entry of a row-major n x n matrix (n > 1). */
+static size_t offdiag(size_t k, size_t n) {
+    size_t i = k / (n - 1), c = k % (n - 1);
+    return i * n + c + (c >= i);
+}
+
+/* Rate backend: the learned weights of a saved rate run (/network/final/rate_w, n x n f32),
+ * optionally shuffled over all off-diagonal entries (network.init_shuffle). Rates, resources and
+ * adaptation start fresh. */
+static am_status load_rate(am_sim *sim, const char *path, uint64_t seed, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    const size_t n = (size_t)am_rate_n(sim->rnet);
+    float *w = NULL;
+    am_status st = AM_OK;
+    H5E_auto2_t old_fn;
+    void *old_data;
+    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, "/network/final/rate_w", H5P_DEFAULT) : -1;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = {0, 0};
+    if (f < 0) {
+        st = am_config_error(cfg, err, "network.init_from", "'%s' cannot be opened", path);
+    } else if (d < 0 || sp < 0 || H5Sget_simple_extent_ndims(sp) != 2) {
+        st = am_config_error(cfg, err, "network.init_from",
+                             "'%s' has no /network/final/rate_w: was it run with "
+                             "network.backend = rate?",
+                             path);
+    } else if (H5Sget_simple_extent_dims(sp, dims, NULL) != 2 || dims[0] != n || dims[1] != n) {
+        st = am_config_error(cfg, err, "network.init_from",
+                             "'%s' holds %llu x %llu weights; this run has %zu units", path,
+                             (unsigned long long)dims[0], (unsigned long long)dims[1], n);
+    } else if (!(w = malloc(n * n * sizeof *w))) {
+        st = am_error_set(err, AM_ENOMEM, "out of memory for the saved weights");
+    } else if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w) < 0) {
+        st = am_config_error(cfg, err, "network.init_from", "'%s': rate_w cannot be read", path);
+    }
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    if (f >= 0) H5Fclose(f);
+    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    if (!st && am_config_bool(cfg, "network.init_shuffle")) {
+        /* Fisher-Yates over the off-diagonal entries (counter-based draws): same weights, no
+         * learned structure */
+        size_t m = n * n - n;
+        am_stream s = am_stream_make(seed, "network.init_shuffle");
+        for (size_t k = m; k > 1; k--) {
+            size_t j = (size_t)(am_rng_u01(s, (uint64_t)k, 0, 0) * (double)k);
+            if (j >= k) j = k - 1;
+            const size_t a = offdiag(k - 1, n), b = offdiag(j, n);
+            float t = w[a];
+            w[a] = w[b];
+            w[b] = t;
+        }
+    }
+    if (!st && (st = am_rate_set_weights(sim->rnet, w, n * n, err)))
+        am_error_prefix(err, "network.init_from '%s': ", path);
+    free(w);
+    return st;
+}
+
+/* Rate backend (network.backend = rate, docs/rate.md): one unit per place cell. */
+static am_status build_rate(am_sim *sim, uint64_t seed, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    am_rate_params p = am_rate_params_default();
+    p.n = (int)am_config_int(cfg, "network.n_e");
+    p.dt = am_config_double(cfg, "network.rate_dt_ms") / 1000;
+    p.seed = seed;
+    if (p.n != am_place_n_cells(sim->place))
+        return am_config_error(cfg, err, "network.n_e",
+                               "%d rate units but cells.n = %d place cells; each place cell "
+                               "drives one unit, so they must be equal",
+                               p.n, am_place_n_cells(sim->place));
+    double ratio = sim->dt / p.dt;
+    sim->net_substeps = lround(ratio);
+    if (sim->net_substeps < 1 || fabs(ratio - (double)sim->net_substeps) > 1e-9)
+        return am_config_error(cfg, err, "network.rate_dt_ms",
+                               "run.dt_ms = %g ms is not a whole multiple of network.rate_dt_ms = "
+                               "%g ms",
+                               sim->dt * 1000, p.dt * 1000);
+    const double ms = 1e-3;
+    p.tau_s = am_config_double(cfg, "network.rate_tau_ms") * ms;
+    p.r_max_hz = am_config_double(cfg, "network.rate_max_hz");
+    p.theta_hz = am_config_double(cfg, "network.rate_threshold_hz");
+    p.ee_gain = am_config_double(cfg, "network.rate_ee_gain");
+    p.inh_gain = am_config_double(cfg, "network.rate_inh_gain");
+    p.slow_inh_gain = am_config_double(cfg, "network.rate_slow_inh_gain");
+    p.tau_slow_s = am_config_double(cfg, "network.rate_slow_inh_tau_ms") * ms;
+    p.adapt_gain = am_config_double(cfg, "network.rate_adapt_gain");
+    p.tau_adapt_s = am_config_double(cfg, "network.rate_adapt_tau_ms") * ms;
+    p.stp_u = am_config_double(cfg, "network.rate_stp_u");
+    p.stp_tau_rec_s = am_config_double(cfg, "network.rate_stp_tau_rec_ms") * ms;
+    p.noise_tau_s = am_config_double(cfg, "network.rate_kick_tau_ms") * ms;
+    p.learn_rate = am_config_double(cfg, "network.rate_learn_rate") *
+                   am_config_double(cfg, "network.stdp_gain") / 4;
+    if (!strcmp(am_config_str(cfg, "network.stdp"), "off")) p.learn_rate = 0;
+    p.w_sum_max = am_config_double(cfg, "network.rate_w_sum_max");
+    p.ripple_hz = am_config_double(cfg, "network.rate_ripple_hz");
+    p.lfp_noise = am_config_double(cfg, "network.rate_lfp_noise_hz");
+    const double kick = am_config_double(cfg, "network.rate_kick_hz");
+    p.state[AM_RATE_RUN].place_gain = am_config_double(cfg, "network.rate_place_gain");
+    p.state[AM_RATE_RUN].ee_transmission = am_config_double(cfg, "network.ach_scale");
+    p.state[AM_RATE_REST].ee_transmission = am_config_double(cfg, "network.rest_ach_scale");
+    p.state[AM_RATE_SLEEP].ee_transmission = am_config_double(cfg, "network.sleep_ach_scale");
+    p.state[AM_RATE_REST].noise_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
+    p.state[AM_RATE_SLEEP].noise_rate_hz = am_config_double(cfg, "network.sleep_drive_hz");
+    p.state[AM_RATE_REST].noise_amp_hz = p.state[AM_RATE_SLEEP].noise_amp_hz = kick;
+    sim->rnet = am_rate_alloc(&p, err);
+    if (!sim->rnet) return err ? err->code : AM_EINVAL;
+    const char *from = am_config_str(cfg, "network.init_from");
+    am_status st = from[0] ? load_rate(sim, from, seed, err) : AM_OK;
+    if (st) return st;
+    sim->net_rest_at_sites = am_config_bool(cfg, "network.rest_at_sites");
+    sim->drive = calloc((size_t)p.n, sizeof *sim->drive);
+    if (!sim->drive) return am_error_set(err, AM_ENOMEM, "out of memory");
+    sim->tb_net = sim->tb_lfp = -1;
+    sim->steps_per_s = lround(1.0 / sim->dt) > 0 ? lround(1.0 / sim->dt) : 1;
+    return AM_OK;
+}
+
 am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     am_sim *sim = calloc(1, sizeof *sim);
     if (!sim) {
@@ -356,7 +481,10 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
             goto fail;
         }
     }
-    if (am_config_bool(cfg, "network.enabled") && build_net(sim, seed, err)) goto fail;
+    if (am_config_bool(cfg, "network.enabled")) {
+        int rate = !strcmp(am_config_str(cfg, "network.backend"), "rate");
+        if (rate ? build_rate(sim, seed, err) : build_net(sim, seed, err)) goto fail;
+    }
 
     sim->s_reward = am_stream_make(seed, "reward.delivery");
     sim->n_sites = am_maze_n_sites(sim->maze);
@@ -380,6 +508,7 @@ fail:
 void am_sim_free(am_sim *sim) {
     if (!sim) return;
     am_net_free(sim->net);
+    am_rate_free(sim->rnet);
     free(sim->lfp_buf);
     free(sim->drive);
     am_place_free(sim->place);
@@ -614,6 +743,10 @@ static void net_lfp(void *user, double t_s, double lfp_A) {
     sim->lfp_buf[sim->n_lfp++] = lfp_A;
 }
 
+static void rate_spike(void *user, int unit, double t_s) {
+    net_spike(user, AM_NET_E, unit, t_s);
+}
+
 /* The learned network at the end of the run, read back by network.init_from (am_netfile.h):
  * E->E connectivity (CSR by pre cell) and weights, V and w of every cell, the E->E resources. */
 static am_status write_net_final(am_sim *sim, am_error *err) {
@@ -685,6 +818,31 @@ static am_status write_lfp_bands(am_sim *sim, double fs, am_error *err) {
     return st;
 }
 
+static void rate_weight_stats(const am_rate *net, double *mean, double *sd);
+
+/* Rate backend at the end: weight summary, LFP rate, the learned weights and unit state. */
+static am_status write_rate_final(am_sim *sim, am_error *err) {
+    am_session *s = sim->sess;
+    const am_rate *r = sim->rnet;
+    const double dt = am_rate_params_get(r)->dt;
+    double mean, sd;
+    rate_weight_stats(r, &mean, &sd);
+    size_t n = (size_t)am_rate_n(r), dims[2] = {n, n};
+    am_status st = am_session_attr_f64(s, "/network", "w_mean_after", mean, err);
+    st = st ? st : am_session_attr_f64(s, "/network", "w_sd_after", sd, err);
+    st = st ? st : am_session_attr_f64(s, "/lfp", "rate_hz", 1.0 / dt, err);
+    st = st ? st : am_session_attr_f64(s, "/lfp", "t0_s", dt, err);
+    st = st ? st : am_session_group(s, "/network/final", err);
+    st = st ? st
+            : am_session_write_f32(s, "/network/final/rate_w", am_rate_weights(r), 2, dims, err);
+    st =
+        st ? st : am_session_write_f64(s, "/network/final/rate_r_hz", am_rate_rates(r), 1, &n, err);
+    st = st ? st
+            : am_session_write_f64(s, "/network/final/rate_x", am_rate_resources(r), 1, &n, err);
+    st = st ? st : write_lfp_bands(sim, 1.0 / dt, err);
+    return st;
+}
+
 /* Mean and SD of the E->E weights (S), for /network before and after learning. */
 static void ee_weight_stats(am_net *net, double *mean, double *sd) {
     am_projection *ee = am_net_projection(net, AM_CA3_EE);
@@ -699,6 +857,20 @@ static void ee_weight_stats(am_net *net, double *mean, double *sd) {
     *sd = n ? sqrt(fmax(0.0, s2 / (double)n - *mean * *mean)) : NAN;
 }
 
+/* Mean and SD of the rate backend's off-diagonal weights (dimensionless). */
+static void rate_weight_stats(const am_rate *net, double *mean, double *sd) {
+    const int n = am_rate_n(net);
+    const float *w = am_rate_weights(net);
+    double s1 = 0, s2 = 0;
+    for (size_t k = 0; k < (size_t)n * (size_t)n; k++) {
+        s1 += w[k];
+        s2 += (double)w[k] * w[k];
+    }
+    double m = n > 1 ? (double)n * (n - 1) : 1;
+    *mean = s1 / m;
+    *sd = sqrt(fmax(0.0, s2 / m - *mean * *mean));
+}
+
 static am_status record_net(am_sim *sim, am_error *err) {
     am_session *s = sim->sess;
     static const char *const names[] = {"t", "population", "cell"};
@@ -709,9 +881,26 @@ static am_status record_net(am_sim *sim, am_error *err) {
     static const char *const lname[] = {"broadband"};
     static const am_col_type ltype[] = {AM_COL_F64};
     static const char *const lunit[] = {"A: summed |AMPA| + |GABA| current onto pyramidal cells"};
-    sim->tb_lfp = am_session_table_open(s, "/lfp", 1, lname, ltype, lunit, err);
+    static const char *const runit[] = {
+        "Hz (proxy): summed rate x (1 + sin 2 pi f_rip t) + white noise (rate backend, "
+        "docs/rate.md)"};
+    sim->tb_lfp = am_session_table_open(s, "/lfp", 1, lname, ltype, sim->rnet ? runit : lunit, err);
     if (sim->tb_lfp < 0) return err ? err->code : AM_EIO;
     double mean, sd;
+    if (sim->rnet) {
+        rate_weight_stats(sim->rnet, &mean, &sd);
+        am_status st = am_session_attr_i64(s, "/network", "n_e", am_rate_n(sim->rnet), err);
+        st = st ? st : am_session_attr_i64(s, "/network", "n_i", 0, err);
+        st = st ? st : am_session_attr_str(s, "/network", "backend", "rate", err);
+        st =
+            st ? st
+               : am_session_attr_f64(s, "/network", "dt_s", am_rate_params_get(sim->rnet)->dt, err);
+        st = st ? st : am_session_attr_f64(s, "/network", "w_mean_before", mean, err);
+        st = st ? st : am_session_attr_f64(s, "/network", "w_sd_before", sd, err);
+        am_rate_set_spike_callback(sim->rnet, rate_spike, sim);
+        am_rate_set_lfp_callback(sim->rnet, net_lfp, sim);
+        return st;
+    }
     ee_weight_stats(sim->net, &mean, &sd);
     am_status st = am_session_attr_i64(s, "/network", "n_e", am_net_n(sim->net, AM_NET_E), err);
     st = st ? st : am_session_attr_i64(s, "/network", "n_i", am_net_n(sim->net, AM_NET_I), err);
@@ -770,7 +959,7 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     if (sim->tb_epochs < 0) return err ? err->code : AM_EIO;
     st = st ? st : am_session_write_strs(s, "/epochs/kind_names", mode_names, 3, err);
     st = st ? st : am_session_spikes_begin(s, am_place_n_cells(sim->place), err);
-    if (!st && sim->net) st = record_net(sim, err);
+    if (!st && (sim->net || sim->rnet)) st = record_net(sim, err);
     return st;
 }
 
@@ -853,6 +1042,31 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         if (st) return st;
     }
 
+    if (sim->rnet) {
+        am_rate_state rs = a->mode == AM_MODE_RUN    ? AM_RATE_RUN
+                           : a->mode == AM_MODE_REST ? AM_RATE_REST
+                                                     : AM_RATE_SLEEP;
+        if (rs == AM_RATE_RUN && a->site >= 0 && sim->net_rest_at_sites) rs = AM_RATE_REST;
+        if (am_rate_get_state(sim->rnet) != rs && (st = am_rate_set_state(sim->rnet, rs, err)))
+            return st;
+        am_place_rates(sim->place, a, sim->drive);
+        st = am_rate_set_drive_rates(sim->rnet, sim->drive, err);
+        st = st ? st : am_rate_step(sim->rnet, sim->net_substeps, err);
+        if (st) return st;
+        if (sim->net_st) {
+            if (err) *err = sim->net_err;
+            return sim->net_st;
+        }
+        if ((sim->step + 1) % sim->steps_per_s == 0) {
+            double hi = am_config_double(sim->cfg, "network.guard_max_hz");
+            double r = am_rate_mean_rate(sim->rnet);
+            if (!(r <= hi))
+                return am_config_error(sim->cfg, err, "network.guard_max_hz",
+                                       "at t = %.1f s: the rate units' mean rate is %g Hz, above "
+                                       "%g Hz",
+                                       sim->t, r, hi);
+        }
+    }
     if (sim->net) {
         /* the rat standing at a reward site during a running epoch is in awake immobility: the
          * network is in its rest state there (network.rest_at_sites) */
@@ -890,6 +1104,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
     if ((ev & AM_AGENT_ARRIVED) && a->site >= 0) {
         sim->sum.laps++;
         if (sim->net && (st = am_net_normalise(sim->net, err))) return st; /* once per lap */
+        if (sim->rnet && (st = am_rate_normalise(sim->rnet, err))) return st;
         double mag = sim->site_reward[a->site];
         double u = am_rng_u01(sim->s_reward, (uint64_t)sim->step, (uint32_t)a->site, 0);
         if (mag > 0 && u < sim->reward_prob) {
@@ -964,10 +1179,15 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
         st = st ? st : write_net_final(sim, err);
         st = st ? st : write_lfp_bands(sim, 1.0 / np->lfp_interval_s, err);
     }
+    if (!st && sim->rnet) st = write_rate_final(sim, err);
     return st;
 }
 
 /* ---------------------------------------------------------------- queries and changes */
+
+const am_rate *am_sim_rate(const am_sim *sim) {
+    return sim->rnet;
+}
 
 int am_sim_done(const am_sim *sim) {
     return sim->done;

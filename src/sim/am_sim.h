@@ -57,6 +57,10 @@ const am_place *am_sim_place(const am_sim *sim);
 /* The spiking network (network.enabled), NULL when it is off. */
 struct am_net;
 const struct am_net *am_sim_net(const am_sim *sim);
+/* The rate backend (network.backend = rate; am_rate.h), NULL otherwise (am_sim_net is NULL then).
+ */
+struct am_rate;
+const struct am_rate *am_sim_rate(const am_sim *sim);
 
 /* Spikes emitted by the last step (time order). */
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
