@@ -108,6 +108,9 @@ static const am_key_spec schema[] = {
      "pyramidal cells (Ecker et al. 2022: 8000); must equal cells.n (place cell i drives cell i)"},
     {"network", "n_i", AM_KEY_INT, "150", 1, 100000, NULL,
      "basket cells (Ecker et al. 2022: 150)"},
+    {"network", "threads", AM_KEY_INT, "1", 1, 256, NULL,
+     "OpenMP threads of the spiking network (split by cell ranges); every output is identical "
+     "for any number (docs/performance.md)"},
     {"network", "dt_ms", AM_KEY_DOUBLE, "0.1", 0.005, 1, NULL,
      "network time step (ms); run.dt_ms must be a whole multiple of it"},
     {"network", "p_ee", AM_KEY_DOUBLE, "0.1", 0.001, 1, NULL,

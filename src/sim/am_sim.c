@@ -226,6 +226,7 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     p.n_i = (int)am_config_int(cfg, "network.n_i");
     p.dt = am_config_double(cfg, "network.dt_ms") / 1000;
     p.seed = p.connect_seed = seed;
+    p.n_threads = (int)am_config_int(cfg, "network.threads");
     if (p.n_e != am_place_n_cells(sim->place))
         return am_config_error(cfg, err, "network.n_e",
                                "%d pyramidal cells but cells.n = %d place cells; each place cell "

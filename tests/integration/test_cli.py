@@ -289,6 +289,25 @@ class Network(unittest.TestCase):
     def text(v):
         return v.decode() if isinstance(v, bytes) else str(v)
 
+    def test_threads_identical(self):
+        # network.threads splits the network's per-cell work; every output is the same bits
+        with tempfile.TemporaryDirectory() as d:
+            data = []
+            for t in ("1", "2"):
+                out = os.path.join(d, f"t{t}.h5")
+                r = run(["run", LINEAR, "-o", out, "--seed", "3", "--set",
+                         "protocol.epochs=run 2 s, rest 1 s", "--set", f"network.threads={t}"]
+                        + self.TINY)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with h5py.File(out) as f:
+                    data.append({k: f[k][()] for k in ("network/spikes/t", "network/spikes/cell",
+                                                       "network/spikes/population",
+                                                       "lfp/broadband",
+                                                       "network/final/ee_weight_S")})
+            self.assertGreater(len(data[0]["network/spikes/t"]), 0)
+            for k in data[0]:
+                self.assertTrue(np.array_equal(data[0][k], data[1][k]), k)
+
     def start_from(self, d, *extra, seed="11"):
         out = os.path.join(d, "resumed.h5")
         r = run(["run", LINEAR, "-o", out, "--seed", seed, "--init-from", self.src]
