@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "am_rng.h"
+#include "am_vmath.h"
 
 struct am_rate {
     am_rate_params p;
@@ -195,8 +196,51 @@ am_status am_rate_set_drive_rates(am_rate *net, const double *rates_hz, am_error
         if (!nonneg_finite(rates_hz[i]))
             return am_error_set(err, AM_EINVAL, "rate: drive rate of unit %d is %g Hz", i,
                                 rates_hz[i]);
-    memcpy(net->d, rates_hz, (size_t)net->p.n * sizeof *net->d);
+    /* rates far out in a Gaussian field's tail are subnormal (e.g. 1e-310 Hz), and one
+     * subnormal operand slows the unit update a hundredfold; below AM_RATE_TINY a drive is 0 */
+    for (int i = 0; i < net->p.n; i++)
+        net->d[i] = rates_hz[i] > AM_RATE_TINY ? rates_hz[i] : 0.0;
     return AM_OK;
+}
+
+/* h += pj w over a whole row of n weights (vector clones, same bits as the scalar loop). */
+AM_VMATH_CLONES static void add_row(double *restrict h, const float *restrict w, double pj, int n) {
+    for (int i = 0; i < n; i++)
+        h[i] += pj * (double)w[i];
+}
+
+typedef struct unit_consts {
+    double dt, nu_dt, g_place, f_s, f_r, f_a, k_a, th, r_max, inv_rec, u;
+} unit_consts;
+
+/* The continuous part of every unit's step (exponential Euler; rates, adaptation and background
+ * below AM_RATE_TINY flushed to 0: subnormals cost 100x), then the integrals that time the next
+ * spike and kick. Integer-mask selects instead of branches, compiled per vector ISA
+ * (AM_VMATH_CLONES): the same bits as a scalar loop. */
+AM_VMATH_CLONES static void update_units(const unit_consts *restrict kp, int n,
+                                         const double *restrict h, const double *restrict d,
+                                         double *restrict r, double *restrict av,
+                                         double *restrict xv, double *restrict sv,
+                                         double *restrict acc, double *restrict nacc) {
+    const unit_consts k = *kp;
+    for (int i = 0; i < n; i++) {
+        const double hi = h[i] + k.g_place * d[i] + sv[i] - av[i] - k.th;
+        const double top = am_vmath_select(am_vmath_gt(hi, k.r_max), k.r_max, hi);
+        const double f = am_vmath_select(am_vmath_gt(hi, 0.0), top, 0.0);
+        const double r0 = r[i];
+        const double r1 = r0 + (f - r0) * k.f_r;
+        const double a1 = av[i] + (k.k_a * r0 - av[i]) * k.f_a;
+        const double s1 = sv[i] * k.f_s;
+        const double x1 = xv[i] + k.dt * ((1 - xv[i]) * k.inv_rec - k.u * xv[i] * r0);
+        const double rn = am_vmath_select(am_vmath_gt(r1, AM_RATE_TINY), r1, 0.0);
+        r[i] = rn;
+        av[i] = am_vmath_select(am_vmath_gt(a1, AM_RATE_TINY), a1, 0.0);
+        sv[i] = am_vmath_select(am_vmath_gt(s1, AM_RATE_TINY), s1, 0.0);
+        const double x_top = am_vmath_select(am_vmath_gt(x1, 1.0), 1.0, x1);
+        xv[i] = am_vmath_select(am_vmath_gt(0.0, x1), 0.0, x_top);
+        acc[i] += rn * k.dt;
+        nacc[i] += k.nu_dt;
+    }
 }
 
 static void step_once(am_rate *net) {
@@ -221,8 +265,13 @@ static void step_once(am_rate *net) {
         const float *restrict wj = net->w + (size_t)j * (size_t)n;
         const int *restrict nzj = net->nz + (size_t)j * (size_t)n;
         const double pj = g * net->x[j] * net->r[j];
-        for (int k2 = 0; k2 < net->nnz[j]; k2++)
-            h[nzj[k2]] += pj * (double)wj[nzj[k2]];
+        if (8 * net->nnz[j] > n) { /* a dense row: a vector loop over all units beats the
+                                      gather (the zeros add +0 to h >= 0: same bits) */
+            add_row(h, wj, pj, n);
+        } else {
+            for (int k2 = 0; k2 < net->nnz[j]; k2++)
+                h[nzj[k2]] += pj * (double)wj[nzj[k2]];
+        }
     }
 
     /* 2. Hebbian learning on active pairs, from the same start-of-step rates */
@@ -249,24 +298,9 @@ static void step_once(am_rate *net) {
     const double f_s = net->f_s, f_r = net->f_r, f_a = net->f_a, k_a = p->adapt_gain;
     const double th = p->theta_hz + inh, r_max = p->r_max_hz;
     const double inv_rec = 1.0 / p->stp_tau_rec_s, u = p->stp_u;
-    double *restrict r = net->r, *restrict av = net->a, *restrict xv = net->x;
+    const unit_consts uc = {dt, nu_dt, g_place, f_s, f_r, f_a, k_a, th, r_max, inv_rec, u};
+    update_units(&uc, n, h, net->d, net->r, net->a, net->x, net->s, net->acc, net->nacc);
     double *restrict sv = net->s, *restrict acc = net->acc, *restrict nacc = net->nacc;
-    const double *restrict d = net->d;
-    for (int i = 0; i < n; i++) {
-        const double hi = h[i] + g_place * d[i] + sv[i] - av[i] - th;
-        const double f = hi > 0 ? (hi < r_max ? hi : r_max) : 0;
-        const double r0 = r[i];
-        const double r1 = r0 + (f - r0) * f_r;
-        const double a1 = av[i] + (k_a * r0 - av[i]) * f_a;
-        const double s1 = sv[i] * f_s;
-        const double x1 = xv[i] + dt * ((1 - xv[i]) * inv_rec - u * xv[i] * r0);
-        r[i] = r1 > AM_RATE_TINY ? r1 : 0.0; /* no subnormals: they cost 100x */
-        av[i] = a1 > AM_RATE_TINY ? a1 : 0.0;
-        sv[i] = s1 > AM_RATE_TINY ? s1 : 0.0;
-        xv[i] = x1 < 0 ? 0 : (x1 > 1 ? 1 : x1);
-        acc[i] += r[i] * dt;
-        nacc[i] += nu_dt;
-    }
     for (int i = 0; i < n; i++) {
         /* background kicks (they enter the next step's input) */
         while (nacc[i] >= net->nthr[i]) {
