@@ -1015,6 +1015,15 @@ static int grow_spike_buffers(am_sim *sim) {
     return 1;
 }
 
+/* The network state for the rat's behaviour. The rat standing at a reward site during a running
+ * epoch is in awake immobility: the network is in its rest state there (network.rest_at_sites).
+ * Both backends use it (the rate backend maps it to its own states). */
+static am_net_state net_state_of(const am_sim *sim, const am_agent_state *a) {
+    if (a->mode == AM_MODE_RUN)
+        return a->site >= 0 && sim->net_rest_at_sites ? AM_NET_REST : AM_NET_RUN;
+    return a->mode == AM_MODE_REST ? AM_NET_REST : AM_NET_SLEEP;
+}
+
 am_status am_sim_step(am_sim *sim, am_error *err) {
     if (sim->paused || sim->done) return AM_OK;
     am_status st = AM_OK;
@@ -1044,10 +1053,10 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
     }
 
     if (sim->rnet) {
-        am_rate_state rs = a->mode == AM_MODE_RUN    ? AM_RATE_RUN
-                           : a->mode == AM_MODE_REST ? AM_RATE_REST
+        const am_net_state ns = net_state_of(sim, a);
+        const am_rate_state rs = ns == AM_NET_RUN    ? AM_RATE_RUN
+                                 : ns == AM_NET_REST ? AM_RATE_REST
                                                      : AM_RATE_SLEEP;
-        if (rs == AM_RATE_RUN && a->site >= 0 && sim->net_rest_at_sites) rs = AM_RATE_REST;
         if (am_rate_get_state(sim->rnet) != rs && (st = am_rate_set_state(sim->rnet, rs, err)))
             return st;
         am_place_rates(sim->place, a, sim->drive);
@@ -1069,12 +1078,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         }
     }
     if (sim->net) {
-        /* the rat standing at a reward site during a running epoch is in awake immobility: the
-         * network is in its rest state there (network.rest_at_sites) */
-        am_net_state ns = a->mode == AM_MODE_RUN    ? AM_NET_RUN
-                          : a->mode == AM_MODE_REST ? AM_NET_REST
-                                                    : AM_NET_SLEEP;
-        if (ns == AM_NET_RUN && a->site >= 0 && sim->net_rest_at_sites) ns = AM_NET_REST;
+        const am_net_state ns = net_state_of(sim, a);
         if (am_net_get_state(sim->net) != ns && (st = am_net_set_state(sim->net, ns, err)))
             return st;
         am_place_rates(sim->place, a, sim->drive);
