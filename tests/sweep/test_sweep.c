@@ -1,6 +1,9 @@
-/* Unit tests of src/sweep: the sweep file (runs, order, values, errors with file:line), the runs'
- * configs, the output folder (manifest, resume states), one run in this process, the local pool
- * and the summary. Self-contained: writes its files in a temporary folder. */
+/* Unit tests of src/sweep: the sweep file (runs, order, values, errors with file:line:
+ * am_sweep_parse.c), the runs' configs, the output folder (manifest, resume states), one run in
+ * this process and the local pool (am_sweep_exec.c), and the summary (am_sweep_summary.c).
+ * am_sweep_mpi.c is tested by test_sweep_mpi.py, the command line (src/app/cmd_sweep.c, with
+ * am_cli.c's provenance command line) by test_sweep.py. Self-contained: writes its files in a
+ * temporary folder. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
-"""`ammon sweep` on this machine: a pool of worker processes.
+"""`ammon sweep` on this machine: a pool of worker processes (the command line,
+src/app/cmd_sweep.c; the provenance command line, src/app/am_cli.c).
 
 - the same sweep with -j1 and -j2 gives byte-identical summary.csv and identical /runs in
   summary.h5 (the provenance, which holds wall times and workers, is the only difference);

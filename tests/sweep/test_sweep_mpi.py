@@ -1,4 +1,5 @@
-"""`ammon sweep` under `mpirun -np 2` gives the summary of the same sweep run locally.
+"""`ammon sweep` under `mpirun -np 2` gives the summary of the same sweep run locally
+(src/sweep/am_sweep_mpi.c: rank 0's queue, the ranks' requests).
 
 Runs tests/sweep/small.ini with a local pool of 2 workers and with 2 MPI ranks (rank 0 hands out
 the runs and runs some itself, rank 1 asks for runs): summary.csv byte for byte, every dataset of
