@@ -288,6 +288,56 @@ done:
     return f;
 }
 
+float *am_netfile_read_rate_w(const char *path, int n, am_error *err) {
+    if (!path || !path[0] || n < 1) {
+        am_error_set(err, AM_EINVAL, "rate snapshot: no file name given, or n = %d < 1", n);
+        return NULL;
+    }
+    const char *name = FINAL "/rate_w";
+    am_h5r c;
+    am_h5r_begin(&c, "rate snapshot", path, err);
+    float *w = NULL;
+    hid_t d = -1, sp = -1, ty = -1;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || (c.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        am_error_set(err, AM_EIO,
+                     "cannot open '%s' as HDF5: it is missing, not readable or not "
+                     "an HDF5 file",
+                     path);
+        goto done;
+    }
+    if (!am_h5r_has(&c, name)) {
+        am_h5r_fail(&c, AM_EINVAL, "'%s' is missing: was the run made with network.backend = rate?",
+                    name);
+        goto done;
+    }
+    d = H5Dopen2(c.file, name, H5P_DEFAULT);
+    sp = d >= 0 ? H5Dget_space(d) : -1;
+    ty = d >= 0 ? H5Dget_type(d) : -1;
+    hsize_t dims[2] = {0, 0};
+    const size_t nn = (size_t)n * (size_t)n;
+    if (d < 0 || sp < 0 || ty < 0 || H5Tget_class(ty) != H5T_FLOAT ||
+        H5Sget_simple_extent_ndims(sp) != 2) {
+        am_h5r_fail(&c, AM_EINVAL, "'%s' is not a 2-D floating-point dataset", name);
+    } else if (H5Sget_simple_extent_dims(sp, dims, NULL) != 2 || dims[0] != (hsize_t)n ||
+               dims[1] != (hsize_t)n) {
+        am_h5r_fail(&c, AM_EINVAL, "'%s' holds %llu x %llu weights; this run has %d units", name,
+                    (unsigned long long)dims[0], (unsigned long long)dims[1], n);
+    } else if (!(w = malloc(nn * sizeof *w))) {
+        am_h5r_nomem(&c, name);
+    } else if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w) < 0) {
+        am_h5r_fail(&c, AM_EINVAL, "'%s' cannot be read as float", name);
+        free(w);
+        w = NULL;
+    }
+done:
+    if (ty >= 0) H5Tclose(ty);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    am_h5r_end(&c);
+    return w;
+}
+
 void am_netfile_free(am_netfile *f) {
     if (!f) return;
     free(f->path);

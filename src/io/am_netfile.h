@@ -53,4 +53,11 @@ am_netfile *am_netfile_read(const char *path, am_error *err);
 /* Frees f and its arrays. NULL is a no-op. */
 void am_netfile_free(am_netfile *f);
 
+/* The rate backend's saved weights (network.backend = rate): /network/final/rate_w, a 2-D
+ * floating-point dataset of n x n entries, row-major, returned as float (caller frees). NULL with
+ * err set: AM_EIO when the file cannot be opened as HDF5; AM_EINVAL when rate_w is missing (the
+ * message asks whether the run used the rate backend), is not 2-D floating point or not n x n;
+ * AM_ENOMEM. Messages read "rate snapshot '<path>': ...". */
+float *am_netfile_read_rate_w(const char *path, int n, am_error *err);
+
 #endif

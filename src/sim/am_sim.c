@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hdf5.h>
-
 #include "am_filter.h"
 #include "am_net.h"
 #include "am_netfile.h"
@@ -173,6 +171,19 @@ static am_place_params place_params(const am_config *cfg) {
 /* Applies a saved network (am_netfile) to a freshly built one: same sizes and connectivity
  * (checked synapse by synapse), then weights (optionally shuffled across synapses), cell state
  * and short-term depression. */
+/* network.init_shuffle: Fisher-Yates with counter-based draws (stream "network.init_shuffle"),
+ * a uniform permutation of the m weights, the same for a given seed whichever backend. */
+static void shuffle_weights(float *w, size_t m, uint64_t seed) {
+    am_stream s = am_stream_make(seed, "network.init_shuffle");
+    for (size_t k = m; k > 1; k--) {
+        size_t j = (size_t)(am_rng_u01(s, (uint64_t)k, 0, 0) * (double)k);
+        if (j >= k) j = k - 1;
+        float t = w[k - 1];
+        w[k - 1] = w[j];
+        w[j] = t;
+    }
+}
+
 static am_status load_net(am_sim *sim, const am_netfile *f, uint64_t seed, am_error *err) {
     const am_config *cfg = sim->cfg;
     am_net *net = sim->net;
@@ -198,18 +209,8 @@ static am_status load_net(am_sim *sim, const am_netfile *f, uint64_t seed, am_er
     float *w = malloc((f->n_syn ? f->n_syn : 1) * sizeof *w);
     if (!w) return am_error_set(err, AM_ENOMEM, "out of memory");
     memcpy(w, f->ee_w, f->n_syn * sizeof *w);
-    if (am_config_bool(cfg, "network.init_shuffle")) {
-        /* Fisher-Yates with counter-based draws: a uniform permutation of the weights over the
-         * existing synapses (the connectivity is kept, the learned structure is not) */
-        am_stream s = am_stream_make(seed, "network.init_shuffle");
-        for (size_t k = f->n_syn; k > 1; k--) {
-            size_t j = (size_t)(am_rng_u01(s, (uint64_t)k, 0, 0) * (double)k);
-            if (j >= k) j = k - 1;
-            float t = w[k - 1];
-            w[k - 1] = w[j];
-            w[j] = t;
-        }
-    }
+    /* the connectivity is kept, the learned structure is not */
+    if (am_config_bool(cfg, "network.init_shuffle")) shuffle_weights(w, f->n_syn, seed);
     am_status st = am_net_set_ee_weights(net, w, f->n_syn, err);
     free(w);
     st = st ? st : am_net_set_cells(net, AM_NET_E, f->pc_v, f->pc_w, err);
@@ -307,64 +308,36 @@ static am_status build_net(am_sim *sim, uint64_t seed, am_error *err) {
     return AM_OK;
 }
 
-/* Index of the k-th off-diagonal entry of a row-major n x n matrix (n > 1). */
-static size_t offdiag(size_t k, size_t n) {
-    size_t i = k / (n - 1), c = k % (n - 1);
-    return i * n + c + (c >= i);
-}
-
-/* Rate backend: the learned weights of a saved rate run (/network/final/rate_w, n x n f32),
- * optionally shuffled over all off-diagonal entries (network.init_shuffle). Rates, resources and
- * adaptation start fresh. */
+/* Rate backend: the learned weights of a saved rate run (/network/final/rate_w, n x n),
+ * optionally shuffled over all off-diagonal entries (network.init_shuffle; the diagonal is 0).
+ * Rates, resources and adaptation start fresh. */
 static am_status load_rate(am_sim *sim, const char *path, uint64_t seed, am_error *err) {
-    const am_config *cfg = sim->cfg;
     const size_t n = (size_t)am_rate_n(sim->rnet);
-    float *w = NULL;
-    am_status st = AM_OK;
-    H5E_auto2_t old_fn;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = f >= 0 ? H5Dopen2(f, "/network/final/rate_w", H5P_DEFAULT) : -1;
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[2] = {0, 0};
-    if (f < 0) {
-        st = am_config_error(cfg, err, "network.init_from", "'%s' cannot be opened", path);
-    } else if (d < 0 || sp < 0 || H5Sget_simple_extent_ndims(sp) != 2) {
-        st = am_config_error(cfg, err, "network.init_from",
-                             "'%s' has no /network/final/rate_w: was it run with "
-                             "network.backend = rate?",
-                             path);
-    } else if (H5Sget_simple_extent_dims(sp, dims, NULL) != 2 || dims[0] != n || dims[1] != n) {
-        st = am_config_error(cfg, err, "network.init_from",
-                             "'%s' holds %llu x %llu weights; this run has %zu units", path,
-                             (unsigned long long)dims[0], (unsigned long long)dims[1], n);
-    } else if (!(w = malloc(n * n * sizeof *w))) {
-        st = am_error_set(err, AM_ENOMEM, "out of memory for the saved weights");
-    } else if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w) < 0) {
-        st = am_config_error(cfg, err, "network.init_from", "'%s': rate_w cannot be read", path);
+    float *w = am_netfile_read_rate_w(path, (int)n, err);
+    if (!w) {
+        char msg[AM_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        return am_config_error(sim->cfg, err, "network.init_from", "%s", msg);
     }
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
-    if (f >= 0) H5Fclose(f);
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
-    if (!st && am_config_bool(cfg, "network.init_shuffle")) {
-        /* Fisher-Yates over the off-diagonal entries (counter-based draws): same weights, no
-         * learned structure */
-        size_t m = n * n - n;
-        am_stream s = am_stream_make(seed, "network.init_shuffle");
-        for (size_t k = m; k > 1; k--) {
-            size_t j = (size_t)(am_rng_u01(s, (uint64_t)k, 0, 0) * (double)k);
-            if (j >= k) j = k - 1;
-            const size_t a = offdiag(k - 1, n), b = offdiag(j, n);
-            float t = w[a];
-            w[a] = w[b];
-            w[b] = t;
+    if (am_config_bool(sim->cfg, "network.init_shuffle") && n > 1) {
+        float *off = malloc((n * n - n) * sizeof *off);
+        if (!off) {
+            free(w);
+            return am_error_set(err, AM_ENOMEM, "out of memory");
         }
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (i != j) off[m++] = w[i * n + j];
+        shuffle_weights(off, m, seed);
+        m = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (i != j) w[i * n + j] = off[m++];
+        free(off);
     }
-    if (!st && (st = am_rate_set_weights(sim->rnet, w, n * n, err)))
-        am_error_prefix(err, "network.init_from '%s': ", path);
+    am_status st = am_rate_set_weights(sim->rnet, w, n * n, err);
+    if (st) am_error_prefix(err, "network.init_from '%s': ", path);
     free(w);
     return st;
 }

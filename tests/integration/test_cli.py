@@ -289,6 +289,18 @@ class Network(unittest.TestCase):
     def text(v):
         return v.decode() if isinstance(v, bytes) else str(v)
 
+    def test_rate_init_from_needs_rate_weights(self):
+        # the rate backend reads /network/final/rate_w (am_netfile_read_rate_w); a spiking run's
+        # file has none: a clear error naming the key, nothing written
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "rate.h5")
+            r = run(["run", LINEAR, "-o", out, "--init-from", self.src, "--set",
+                     "network.backend=rate"] + self.TINY + self.REST)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("network.init_from", r.stderr)
+            self.assertIn("network.backend = rate", r.stderr)
+            self.assertFalse(os.path.exists(out))
+
     def test_threads_identical(self):
         # network.threads splits the network's per-cell work; every output is the same bits
         with tempfile.TemporaryDirectory() as d:
