@@ -50,6 +50,34 @@ def gauss_smooth(a, sigma_bins, axes):
     return gaussian_filter(a, sig, mode="constant")
 
 
+def epoch_durations(run):
+    """Seconds spent in each epoch kind ('run', 'rest', 'sleep') of an open session file."""
+    ep = run["epochs"]
+    kinds = [k.decode() if isinstance(k, bytes) else k for k in ep["kind_names"][()]]
+    dur = {k: 0.0 for k in kinds}
+    for a, b, k in zip(ep["start"][()], ep["stop"][()], ep["kind"][()]):
+        dur[kinds[k]] += b - a
+    return dur
+
+
+def event_rate_checks(name, epoch_kind, dur):
+    """Issue 4's event-rate windows, shared by both network backends: candidate events per
+    second of sleep 0.3-2 Hz (recorded 0.5-1.5), of awake rest 0.05-1 Hz (recorded 0.1-0.5) and
+    below the sleep rate. epoch_kind: /events/epoch_kind of the analysis (1 rest, 2 sleep).
+    Returns the list of check results."""
+    rate = {}
+    for k, code in (("rest", 1), ("sleep", 2)):
+        n = int(np.sum(epoch_kind == code))
+        rate[k] = n / dur[k] if dur.get(k, 0) > 0 else float("nan")
+        print(f"  {k}: {n} candidate events in {dur.get(k, 0):.0f} s")
+    return [report(f"{name}: sleep event rate", 0.3 <= rate["sleep"] <= 2.0,
+                   f"{rate['sleep']:.2f} Hz (recorded 0.5-1.5 Hz; window 0.3-2 Hz)"),
+            report(f"{name}: awake-rest event rate",
+                   0.05 <= rate["rest"] <= 1.0 and rate["rest"] < rate["sleep"],
+                   f"{rate['rest']:.2f} Hz, sleep {rate['sleep']:.2f} Hz (recorded 0.1-0.5 Hz; "
+                   f"window 0.05-1 Hz and below sleep)")]
+
+
 def report(name, ok, msg):
     print(("PASS " if ok else "FAIL ") + name + ": " + msg)
     return ok

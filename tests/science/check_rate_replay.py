@@ -27,17 +27,13 @@ import sys
 import h5py
 import numpy as np
 
-from am_read import finish, report
+from am_read import epoch_durations, event_rate_checks, finish, report
 
 
 def load(d, name):
     run = h5py.File(os.path.join(d, name + ".h5"), "r")
     an = h5py.File(os.path.join(d, name + "_analysis.h5"), "r")
-    ep = run["epochs"]
-    kinds = [k.decode() if isinstance(k, bytes) else k for k in ep["kind_names"][()]]
-    dur = {k: 0.0 for k in kinds}
-    for a, b, k in zip(ep["start"][()], ep["stop"][()], ep["kind"][()]):
-        dur[kinds[k]] += b - a
+    dur = epoch_durations(run)
     ev = an["events"]
     ek = ev["epoch_kind"][()]
     sig = (ev["significant"][()] == 1) & (ek >= 1)
@@ -51,17 +47,7 @@ results = []
 backend = run["network"].attrs.get("backend", b"")
 backend = backend.decode() if isinstance(backend, bytes) else str(backend)
 results.append(report(f"{name}: backend", backend == "rate", f"/network backend = '{backend}'"))
-rate = {}
-for k, code in (("rest", 1), ("sleep", 2)):
-    n = int(np.sum(ek == code))
-    rate[k] = n / dur[k] if dur.get(k, 0) > 0 else float("nan")
-    print(f"  {k}: {n} candidate events in {dur.get(k, 0):.0f} s")
-results.append(report(f"{name}: sleep event rate", 0.3 <= rate["sleep"] <= 2.0,
-                      f"{rate['sleep']:.2f} Hz (recorded 0.5-1.5 Hz; window 0.3-2 Hz)"))
-results.append(report(f"{name}: awake-rest event rate",
-                      0.05 <= rate["rest"] <= 1.0 and rate["rest"] < rate["sleep"],
-                      f"{rate['rest']:.2f} Hz, sleep {rate['sleep']:.2f} Hz (recorded 0.1-0.5 Hz; "
-                      f"window 0.05-1 Hz and below sleep)"))
+results += event_rate_checks(name, ek, dur)
 speed = ev["speed_m_s"][()][sig]
 direc = ev["direction"][()][sig]
 med_sp = float(np.median(speed)) if sig.any() else float("nan")
