@@ -56,6 +56,8 @@ struct am_sim {
     int net_rest_at_sites;
     double *lfp_buf; /* every LFP sample, for the band-passed copies written at the end */
     size_t n_lfp, cap_lfp;
+    am_spike *uspk; /* network E spikes (or rate-unit spikes) of the last step */
+    size_t n_uspk, cap_uspk;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
     am_rate *rnet; /* rate backend (network.backend = rate): replaces net */
@@ -491,6 +493,7 @@ void am_sim_free(am_sim *sim) {
     free(sim->epochs);
     free(sim->site_reward);
     free(sim->spk);
+    free(sim->uspk);
     free(sim->spk_t);
     free(sim->spk_cell);
     free(sim);
@@ -691,7 +694,21 @@ static am_status write_cells(am_sim *sim, am_error *err) {
 
 static void net_spike(void *user, am_net_pop pop, int cell, double t_s) {
     am_sim *sim = user;
-    if (!sim->sess || sim->net_st) return;
+    if (sim->net_st) return;
+    if (pop == AM_NET_E) {
+        if (sim->n_uspk == sim->cap_uspk) {
+            size_t cap = sim->cap_uspk ? 2 * sim->cap_uspk : 256;
+            am_spike *b = realloc(sim->uspk, cap * sizeof *b);
+            if (!b) {
+                sim->net_st = am_error_set(&sim->net_err, AM_ENOMEM, "out of memory for spikes");
+                return;
+            }
+            sim->uspk = b;
+            sim->cap_uspk = cap;
+        }
+        sim->uspk[sim->n_uspk++] = (am_spike){t_s, cell};
+    }
+    if (!sim->sess) return;
     int32_t p = pop, c = cell;
     const void *row[] = {&t_s, &p, &c};
     sim->net_st = am_session_table_row(sim->sess, sim->tb_net, row, &sim->net_err);
@@ -1011,6 +1028,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
 
     const am_agent_state *a = am_agent_get_state(sim->agent);
     sim->n_spk = 0;
+    sim->n_uspk = 0;
     st = am_place_step(sim->place, a, sim->dt, (uint64_t)sim->step, &sim->spk, &sim->n_spk,
                        &sim->cap_spk, err);
     if (st) return st;
@@ -1199,6 +1217,11 @@ const am_place *am_sim_place(const am_sim *sim) {
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n) {
     *n = sim->n_spk;
     return sim->spk;
+}
+
+const am_spike *am_sim_last_unit_spikes(const am_sim *sim, size_t *n) {
+    *n = sim->n_uspk;
+    return sim->uspk;
 }
 
 am_sim_summary am_sim_get_summary(const am_sim *sim) {

@@ -62,8 +62,11 @@ const struct am_net *am_sim_net(const am_sim *sim);
 struct am_rate;
 const struct am_rate *am_sim_rate(const am_sim *sim);
 
-/* Spikes emitted by the last step (time order). */
+/* Place-cell spikes emitted by the last step (time order). */
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
+/* Network spikes of the last step: excitatory cells of the spiking network, or the rate backend's
+ * units (cell = unit index), in time order; none without a network. Valid until the next step. */
+const am_spike *am_sim_last_unit_spikes(const am_sim *sim, size_t *n);
 
 typedef struct am_sim_summary {
     double t_end; /* s */
