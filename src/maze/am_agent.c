@@ -72,6 +72,7 @@ am_agent_params am_agent_params_default(void) {
     p.speed_cv = 0.1;
     p.accel = 0.5;
     p.dwell_s = 3.0;
+    p.dwell_jitter_s = 0.0;
     return p;
 }
 
@@ -198,11 +199,12 @@ am_agent *am_agent_alloc(const am_maze *maze, const am_agent_params *p, am_strea
     if (track) {
         if (!(q.run_speed > 0.0) || !(q.accel > 0.0) || !(q.dwell_s >= 0.0) ||
             !(q.speed_cv >= 0.0) || !isfinite(q.run_speed) || !isfinite(q.accel) ||
-            !isfinite(q.dwell_s)) {
+            !isfinite(q.dwell_s) || !(q.dwell_jitter_s >= 0.0) || !isfinite(q.dwell_jitter_s)) {
             am_error_set(err, AM_EINVAL,
                          "agent: track parameters must be run_speed > 0, accel > 0, dwell_s >= 0, "
-                         "speed_cv >= 0 (got %g m/s, %g m/s^2, %g s, %g)",
-                         q.run_speed, q.accel, q.dwell_s, q.speed_cv);
+                         "dwell_jitter_s >= 0, speed_cv >= 0 (got %g m/s, %g m/s^2, %g s, %g s, "
+                         "%g)",
+                         q.run_speed, q.accel, q.dwell_s, q.dwell_jitter_s, q.speed_cv);
             return NULL;
         }
     } else {
@@ -251,7 +253,7 @@ am_agent *am_agent_alloc(const am_maze *maze, const am_agent_params *p, am_strea
         a->node = track_site_node(a, 0);
         if (a->node < 0 || a->node >= nn) a->node = 0;
         a->arr_edge = -1;
-        a->dwell_left = q.dwell_s;
+        a->dwell_left = q.dwell_s + q.dwell_jitter_s * am_rng_u01(motion, 0, 1, 3);
         /* stand at the node, on its first edge */
         int e0 = 0;
         if (am_maze_node_edges(maze, a->node, a->tmp_edges, a->max_deg) > 0) e0 = a->tmp_edges[0];
@@ -569,7 +571,7 @@ static int track_step(am_agent *a, uint64_t step, double dt) {
         a->arr_edge = l->edge;
         a->moving = 0;
         a->vtrack = 0.0;
-        a->dwell_left = p->dwell_s;
+        a->dwell_left = p->dwell_s + p->dwell_jitter_s * am_rng_u01(a->motion, step, 0, 3);
         s->site = s->goal;
         s->laps++;
         a->last_visit[s->site] = s->t + dt;

@@ -16,7 +16,8 @@
  * SLEEP (in the sleep box, off the maze: pos and lin are NaN).
  *
  * Randomness: stream `motion` at counter (step, 0, draw): identical paths for identical seeds
- * (draw 0 rotational velocity, 1 speed, 2 track speed jitter).
+ * (draw 0 rotational velocity, 1 speed, 2 track speed jitter, 3 dwell jitter: at the arrival's
+ * step, or entity 1 at step 0 for the first stay).
  *
  * Details: arena OU processes use the exact discretisation (stationary std independent of dt); the
  * Rayleigh scale is speed_mean sqrt(2/pi) so that the mean model speed is speed_mean (RatInABox
@@ -44,10 +45,11 @@ typedef struct am_agent_params {
     double wall_repel_strength; /* 1.0 */
     double thigmotaxis;         /* 0..1, 0.5 */
     /* track */
-    double run_speed; /* m/s, cruising speed */
-    double speed_cv;  /* relative std of the cruising-speed jitter, 0.1 */
-    double accel;     /* m/s^2, acceleration and deceleration */
-    double dwell_s;   /* s, stop at each reward site */
+    double run_speed;      /* m/s, cruising speed */
+    double speed_cv;       /* relative std of the cruising-speed jitter, 0.1 */
+    double accel;          /* m/s^2, acceleration and deceleration */
+    double dwell_s;        /* s, stop at each reward site */
+    double dwell_jitter_s; /* s, each stop lasts dwell_s + U[0, dwell_jitter_s) (0: fixed) */
 } am_agent_params;
 
 /* The defaults above (arena: RatInABox; track: 0.25 m/s, cv 0.1, 0.5 m/s^2, 3 s). */

@@ -45,6 +45,9 @@ static const am_key_spec schema[] = {
      "reward delivered on arrival at a site (arbitrary units, e.g. drops); 0 makes every arrival an omission"},
     {"reward", "probability", AM_KEY_DOUBLE, "1", 0, 1, NULL,
      "probability that an arrival is rewarded; otherwise an omission is logged"},
+    {"reward", "site_magnitudes", AM_KEY_STRING, "", NA, NULL,
+     "tracks: reward per site, 'm0, m1, ...' in site order (empty: magnitude at every site); an "
+     "arrival at a site with 0 is an omission"},
 
     /* [agent] */
     {"agent", "run_speed_cm_s", AM_KEY_DOUBLE, "25", 1, 200, NULL,
@@ -55,6 +58,9 @@ static const am_key_spec schema[] = {
      "tracks: acceleration and deceleration (cm/s^2)"},
     {"agent", "dwell_s", AM_KEY_DOUBLE, "3", 0, 600, NULL,
      "tracks: time the rat stays at each reward site before leaving (s)"},
+    {"agent", "dwell_jitter_s", AM_KEY_DOUBLE, "0", 0, 600, NULL,
+     "tracks: each stay lasts dwell_s plus a uniform random extra in [0, dwell_jitter_s) (s), so "
+     "that departures (a cue) are unpredictable"},
     {"agent", "speed_mean_cm_s", AM_KEY_DOUBLE, "8", 0.1, 100, NULL,
      "arenas: mean speed (cm/s), Rayleigh-distributed (RatInABox default 8)"},
     {"agent", "speed_tau_s", AM_KEY_DOUBLE, "0.7", 0.01, 100, NULL,
@@ -208,6 +214,60 @@ static const am_key_spec schema[] = {
      "rate backend: frequency of the ripple-band component of the LFP proxy (Hz)"},
     {"network", "rate_lfp_noise_hz", AM_KEY_DOUBLE, "5", 0, 1e6, NULL,
      "rate backend: SD of the white noise added to the LFP proxy (Hz of summed rate)"},
+
+    /* [td] the TD learner (docs/learning.md) */
+    {"td", "enabled", AM_KEY_BOOL, "false", NA, NULL,
+     "run the TD learner (critic on the hippocampal population) and log /td, /td_events, /vta"},
+    {"td", "population", AM_KEY_CHOICE, "auto", NA, "auto|network|cells",
+     "whose spikes are the learner's features: the network's E cells (or rate units), the place "
+     "cells, or auto (the network when there is one)"},
+    {"td", "bin_spikes", AM_KEY_INT, "20", 2, 10000, NULL,
+     "spikes per feature bin: features are spike-count vectors in bins of equal spike count "
+     "(Stella et al. 2019), the same in running and in replay"},
+    {"td", "horizon_s", AM_KEY_DOUBLE, "2", 0.01, 1000, NULL,
+     "discount time constant (s): gamma over a lived time dt is exp(-dt / horizon_s)"},
+    {"td", "trace_s", AM_KEY_DOUBLE, "0", 0, 100, NULL,
+     "eligibility-trace time constant (s) for TD(lambda) in continuous time; 0 = TD(0)"},
+    {"td", "alpha", AM_KEY_DOUBLE, "0.05", 1e-6, 1, NULL,
+     "critic step: fraction of the prediction error corrected per update (normalised LMS); the "
+     "same for lived and replayed transitions"},
+    {"td", "alpha_reward", AM_KEY_DOUBLE, "0.05", 1e-6, 1, NULL,
+     "reward-model step (normalised LMS), learned from lived transitions only"},
+    {"td", "forward_tau_s", AM_KEY_DOUBLE, "0.5", 0.001, 100, NULL,
+     "time constant of the forward model's predecessor trace (lived s), used to orient replayed "
+     "transitions"},
+    {"td", "replay", AM_KEY_BOOL, "true", NA, NULL,
+     "replay events (population bursts at rest and in sleep) update the critic; false: the "
+     "no-replay control (events are still detected and logged)"},
+    {"td", "min_calibration", AM_KEY_INT, "20", 1, 1000000, NULL,
+     "samples per lag of the lived-time calibration before replay may update the critic"},
+    {"td", "moving_cm_s", AM_KEY_DOUBLE, "5", 0, 1000, NULL,
+     "the rat counts as moving above this speed (cm/s): only moving bins calibrate lived time "
+     "and train the forward model"},
+    {"td", "burst_z_on", AM_KEY_DOUBLE, "3", 0.1, 100, NULL,
+     "online event detection: a burst starts when the smoothed population rate exceeds its "
+     "running mean by this many SD"},
+    {"td", "burst_z_off", AM_KEY_DOUBLE, "0.5", -10, 100, NULL,
+     "online event detection: a burst ends below this many SD"},
+    {"td", "burst_smooth_ms", AM_KEY_DOUBLE, "5", 0.1, 1000, NULL,
+     "online event detection: causal smoothing of the population rate (ms)"},
+    {"td", "burst_min_ms", AM_KEY_DOUBLE, "30", 0, 10000, NULL,
+     "online event detection: shorter bursts are dropped (ms)"},
+    {"td", "burst_max_ms", AM_KEY_DOUBLE, "500", 1, 10000, NULL,
+     "online event detection: a burst is closed at this length (ms)"},
+    {"td", "burst_warmup_s", AM_KEY_DOUBLE, "0.5", 0, 1000, NULL,
+     "online event detection: no burst starts until the baseline has this much time after each "
+     "change of brain state (s)"},
+    {"td", "vta_baseline_hz", AM_KEY_DOUBLE, "5.1", 0, 1000, NULL,
+     "VTA proxy: baseline rate (spikes/s; recorded 5.1, data/reference/facts.csv da_baseline)"},
+    {"td", "vta_latency_ms", AM_KEY_DOUBLE, "50", 0, 10000, NULL,
+     "VTA proxy: onset latency of the phasic response (ms; recorded 50-110, da_latency)"},
+    {"td", "vta_duration_ms", AM_KEY_DOUBLE, "90", 1, 10000, NULL,
+     "VTA proxy: duration of the phasic response (ms; recorded median 90, da_burst_duration)"},
+    {"td", "vta_gain_hz", AM_KEY_DOUBLE, "20", -1e6, 1e6, NULL,
+     "VTA proxy: rate change per unit of prediction error (Hz), the model's free scale"},
+    {"td", "vta_dt_ms", AM_KEY_DOUBLE, "10", 1, 10000, NULL,
+     "sampling interval of /vta (ms)"},
 };
 /* clang-format on */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "am_filter.h"
+#include "am_learner.h"
 #include "am_net.h"
 #include "am_netfile.h"
 #include "am_rate.h"
@@ -60,13 +61,59 @@ struct am_sim {
     size_t n_uspk, cap_uspk;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
-    am_rate *rnet; /* rate backend (network.backend = rate): replaces net */
+    am_rate *rnet;       /* rate backend (network.backend = rate): replaces net */
+    am_learner *learner; /* td.enabled */
+    int td_net;          /* 1: the learner reads the network's spikes, 0: the place cells' */
+    double td_moving;    /* m/s */
 
     int done, paused;
     am_sim_summary sum;
 };
 
 /* ---------------------------------------------------------------- construction */
+
+static am_status build_learner(am_sim *sim, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    const char *pop = am_config_str(cfg, "td.population");
+    int have_net = sim->net || sim->rnet;
+    if (!strcmp(pop, "network") && !have_net)
+        return am_config_error(cfg, err, "td.population",
+                               "'network' needs network.enabled = true (or use 'cells' or 'auto')");
+    sim->td_net = have_net && strcmp(pop, "cells") != 0;
+    int n = sim->td_net ? (sim->net ? am_net_n(sim->net, AM_NET_E) : am_rate_n(sim->rnet))
+                        : am_place_n_cells(sim->place);
+    sim->td_moving = am_config_double(cfg, "td.moving_cm_s") / 100;
+    sim->learner = am_learner_alloc(cfg, n, sim->dt, err);
+    return sim->learner ? AM_OK : (err ? err->code : AM_EINVAL);
+}
+
+/* reward.site_magnitudes: "m0, m1, ..." (one per site, >= 0) over reward.magnitude. */
+static am_status parse_site_magnitudes(const am_config *cfg, double *mag, int n_sites,
+                                       am_error *err) {
+    const char *p = am_config_str(cfg, "reward.site_magnitudes");
+    int i = 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p) return AM_OK;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v >= 0) || !isfinite(v) || i == n_sites)
+            return am_config_error(cfg, err, "reward.site_magnitudes",
+                                   "'%s': expected %d magnitudes >= 0 (one per reward site, in "
+                                   "site order) separated by commas",
+                                   am_config_str(cfg, "reward.site_magnitudes"), n_sites);
+        mag[i++] = v;
+        p = end;
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+    }
+    if (i != n_sites)
+        return am_config_error(cfg, err, "reward.site_magnitudes",
+                               "'%s': %d magnitudes for %d reward sites (give one per site)",
+                               am_config_str(cfg, "reward.site_magnitudes"), i, n_sites);
+    return AM_OK;
+}
 
 static am_maze *build_maze(const am_config *cfg, am_error *err) {
     const char *type = am_config_str(cfg, "maze.type");
@@ -148,6 +195,7 @@ static am_agent_params agent_params(const am_config *cfg) {
     p.speed_cv = am_config_double(cfg, "agent.speed_cv");
     p.accel = am_config_double(cfg, "agent.accel_cm_s2") / 100;
     p.dwell_s = am_config_double(cfg, "agent.dwell_s");
+    p.dwell_jitter_s = am_config_double(cfg, "agent.dwell_jitter_s");
     return p;
 }
 
@@ -471,7 +519,9 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     }
     for (int i = 0; i < sim->n_sites; i++)
         sim->site_reward[i] = am_config_double(cfg, "reward.magnitude");
+    if (parse_site_magnitudes(cfg, sim->site_reward, sim->n_sites, err)) goto fail;
     sim->reward_prob = am_config_double(cfg, "reward.probability");
+    if (am_config_bool(cfg, "td.enabled") && build_learner(sim, err)) goto fail;
 
     sim->epoch = 0;
     am_agent_set_mode(sim->agent, sim->epochs[0].mode);
@@ -492,6 +542,7 @@ void am_sim_free(am_sim *sim) {
     am_maze_free(sim->maze);
     free(sim->epochs);
     free(sim->site_reward);
+    am_learner_free(sim->learner);
     free(sim->spk);
     free(sim->uspk);
     free(sim->spk_t);
@@ -951,6 +1002,7 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     st = st ? st : am_session_write_strs(s, "/epochs/kind_names", mode_names, 3, err);
     st = st ? st : am_session_spikes_begin(s, am_place_n_cells(sim->place), err);
     if (!st && (sim->net || sim->rnet)) st = record_net(sim, err);
+    if (!st && sim->learner) st = am_learner_record(sim->learner, s, err);
     return st;
 }
 
@@ -1092,6 +1144,17 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         }
     }
 
+    if (sim->learner) {
+        size_t n;
+        const am_spike *sp = sim->td_net ? am_sim_last_unit_spikes(sim, &n) : sim->spk;
+        if (!sim->td_net) n = sim->n_spk;
+        const am_net_state ns = net_state_of(sim, a);
+        int lived = a->mode == AM_MODE_RUN && a->site < 0;
+        st = am_learner_step(sim->learner, sp, n, ns, lived, a->speed > sim->td_moving,
+                             sim->t + sim->dt, sim->epoch, err);
+        if (st) return st;
+    }
+
     int ev = am_agent_step(sim->agent, (uint64_t)sim->step, sim->dt);
     sim->step++;
     sim->t = (double)sim->step * sim->dt;
@@ -1105,8 +1168,10 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         double u = am_rng_u01(sim->s_reward, (uint64_t)sim->step, (uint32_t)a->site, 0);
         if (mag > 0 && u < sim->reward_prob) {
             sim->sum.rewards++;
+            if (sim->learner) am_learner_arrival(sim->learner, mag, sim->t);
             st = log_event(sim, EV_REWARD, a->site, mag, err);
         } else {
+            if (sim->learner) am_learner_arrival(sim->learner, 0.0, sim->t);
             sim->sum.omissions++;
             st = log_event(sim, EV_OMISSION, a->site, 0, err);
         }
@@ -1154,6 +1219,10 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
         am_status st = end_epoch(sim, err);
         if (st) return st;
     }
+    if (sim->learner) {
+        am_status st = am_learner_finish(sim->learner, sim->t, err);
+        if (st) return st;
+    }
     if (!sim->sess) return AM_OK;
     am_session *s = sim->sess;
     am_status st = am_session_group(s, "/summary", err);
@@ -1180,6 +1249,10 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
 }
 
 /* ---------------------------------------------------------------- queries and changes */
+
+const am_learner *am_sim_learner(const am_sim *sim) {
+    return sim->learner;
+}
 
 const am_rate *am_sim_rate(const am_sim *sim) {
     return sim->rnet;
@@ -1248,7 +1321,8 @@ double am_sim_expected_duration(const am_sim *sim) {
         d = pairs ? d / pairs : am_maze_track_length(m);
         double v = am_config_double(sim->cfg, "agent.run_speed_cm_s") / 100;
         double acc = am_config_double(sim->cfg, "agent.accel_cm_s2") / 100;
-        lap_s = d / v + v / acc + am_config_double(sim->cfg, "agent.dwell_s");
+        lap_s = d / v + v / acc + am_config_double(sim->cfg, "agent.dwell_s") +
+                0.5 * am_config_double(sim->cfg, "agent.dwell_jitter_s");
     }
     double total = 0;
     for (int i = 0; i < sim->n_epochs; i++)

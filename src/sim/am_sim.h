@@ -62,6 +62,10 @@ const struct am_net *am_sim_net(const am_sim *sim);
 struct am_rate;
 const struct am_rate *am_sim_rate(const am_sim *sim);
 
+/* The TD learner (td.enabled; am_learner.h), NULL otherwise. */
+struct am_learner;
+const struct am_learner *am_sim_learner(const am_sim *sim);
+
 /* Place-cell spikes emitted by the last step (time order). */
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
 /* Network spikes of the last step: excitatory cells of the spiking network, or the rate backend's

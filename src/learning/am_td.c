@@ -1,0 +1,630 @@
+#include "am_td.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_LAGS 8
+#define RING 1024
+static const double lag_target[N_LAGS] = {0.0, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6};
+
+/* A closed feature bin: sparse phi (unit, value), sum of values 1. */
+typedef struct bin {
+    int n;
+    int *idx;
+    float *val;
+    double t;     /* time of its last spike */
+    double norm2; /* |phi|^2 */
+    long stretch; /* lived stretch it belongs to */
+    int moving;
+} bin;
+
+/* Accumulates spikes into a bin until it has k spikes. */
+typedef struct binner {
+    int *count; /* dense per-unit counts of the open bin (n_units) */
+    int *units; /* distinct units in the open bin */
+    int n_units_in, n_spikes;
+    double t_last;
+} binner;
+
+struct am_td {
+    am_td_params p;
+    int n;
+    double *w, *u, *e;
+    double *scratch; /* dense, zero between uses */
+    float *fwd;      /* n x n, NULL without replay learning */
+    double *pre;     /* forward-model trace, dense */
+    int *pre_idx;    /* its non-zero units */
+    int n_pre;
+    char *pre_on;
+
+    binner lb, eb; /* lived and event binners */
+    int lived_moving;
+    bin prev; /* last lived bin (n = 0: none yet) */
+    int open; /* a lived stretch is open (prev is its last bin) */
+    int trace_live;
+    long stretch;
+    double prev_dtau; /* lived time of the transition into prev (0: it opened the stretch) */
+
+    bin ring[RING]; /* recent lived bins for the calibration */
+    long ring_n;    /* bins pushed so far */
+    double lag_sum[N_LAGS], d2_sum[N_LAGS];
+    long lag_count[N_LAGS];
+
+    int in_event;
+    am_td_source ev_source;
+    double ev_t0;
+    long ev_id, ev_spikes;
+    bin *ev_bins;
+    int ev_n, ev_cap;
+
+    long n_upd[3];
+    am_td_update_fn on_update;
+    am_td_event_fn on_event;
+    void *user;
+};
+
+am_td_params am_td_params_default(int n_units) {
+    return (am_td_params){.n_units = n_units,
+                          .bin_spikes = 20,
+                          .horizon_s = 2.0,
+                          .trace_s = 0.0,
+                          .alpha = 0.05,
+                          .alpha_r = 0.05,
+                          .fwd_tau_s = 0.5,
+                          .learn_replay = 1,
+                          .min_calibration = 20};
+}
+
+static int bin_alloc(bin *b, int k) {
+    b->idx = malloc((size_t)k * sizeof *b->idx);
+    b->val = malloc((size_t)k * sizeof *b->val);
+    b->n = 0;
+    return b->idx && b->val;
+}
+
+static void bin_free(bin *b) {
+    free(b->idx);
+    free(b->val);
+    b->idx = NULL;
+    b->val = NULL;
+}
+
+static void bin_copy(bin *dst, const bin *src) {
+    dst->n = src->n;
+    if (dst->idx != src->idx) {
+        memcpy(dst->idx, src->idx, (size_t)src->n * sizeof *src->idx);
+        memcpy(dst->val, src->val, (size_t)src->n * sizeof *src->val);
+    }
+    dst->t = src->t;
+    dst->norm2 = src->norm2;
+    dst->stretch = src->stretch;
+    dst->moving = src->moving;
+}
+
+static int binner_alloc(binner *b, int n) {
+    b->count = calloc((size_t)n, sizeof *b->count);
+    b->units = malloc((size_t)n * sizeof *b->units);
+    return b->count && b->units;
+}
+
+static void binner_free(binner *b) {
+    free(b->count);
+    free(b->units);
+}
+
+static void binner_clear(binner *b) {
+    for (int i = 0; i < b->n_units_in; i++)
+        b->count[b->units[i]] = 0;
+    b->n_units_in = b->n_spikes = 0;
+}
+
+/* Adds one spike; returns 1 when the bin has k spikes. */
+static int binner_add(binner *b, int unit, double t, int k) {
+    if (b->count[unit]++ == 0) b->units[b->n_units_in++] = unit;
+    b->n_spikes++;
+    b->t_last = t;
+    return b->n_spikes >= k;
+}
+
+/* Closes the open bin into out (phi = counts / spikes) and clears it. */
+static void binner_close(binner *b, bin *out) {
+    double inv = 1.0 / (double)b->n_spikes, n2 = 0.0;
+    for (int i = 0; i < b->n_units_in; i++) {
+        int u = b->units[i];
+        double v = b->count[u] * inv;
+        out->idx[i] = u;
+        out->val[i] = (float)v;
+        n2 += (double)(float)v * (double)(float)v;
+    }
+    out->n = b->n_units_in;
+    out->t = b->t_last;
+    out->norm2 = n2;
+    binner_clear(b);
+}
+
+am_td *am_td_alloc(const am_td_params *p, am_error *err) {
+    const char *bad = NULL;
+    if (p->n_units <= 0)
+        bad = "n_units must be > 0";
+    else if (p->bin_spikes < 2)
+        bad = "bin_spikes must be >= 2";
+    else if (!(p->horizon_s > 0) || !isfinite(p->horizon_s))
+        bad = "horizon_s must be > 0";
+    else if (!(p->trace_s >= 0) || !isfinite(p->trace_s))
+        bad = "trace_s must be >= 0";
+    else if (!(p->alpha > 0 && p->alpha <= 1))
+        bad = "alpha must be in (0, 1]";
+    else if (!(p->alpha_r > 0 && p->alpha_r <= 1))
+        bad = "alpha_r must be in (0, 1]";
+    else if (!(p->fwd_tau_s > 0) || !isfinite(p->fwd_tau_s))
+        bad = "fwd_tau_s must be > 0";
+    else if (p->min_calibration < 1)
+        bad = "min_calibration must be >= 1";
+    else if (p->learn_replay && p->n_units > 16384)
+        bad = "replay learning needs n_units <= 16384 (the forward model is n_units^2 floats)";
+    if (bad) {
+        am_error_set(err, AM_EINVAL, "td learner: %s", bad);
+        return NULL;
+    }
+    am_td *td = calloc(1, sizeof *td);
+    if (!td) goto oom;
+    td->p = *p;
+    td->n = p->n_units;
+    size_t n = (size_t)p->n_units;
+    int k = p->bin_spikes;
+    td->w = calloc(n, sizeof *td->w);
+    td->u = calloc(n, sizeof *td->u);
+    td->e = calloc(n, sizeof *td->e);
+    td->scratch = calloc(n, sizeof *td->scratch);
+    td->pre = calloc(n, sizeof *td->pre);
+    td->pre_idx = malloc(n * sizeof *td->pre_idx);
+    td->pre_on = calloc(n, 1);
+    if (!td->w || !td->u || !td->e || !td->scratch || !td->pre || !td->pre_idx || !td->pre_on)
+        goto oom;
+    if (p->learn_replay && !(td->fwd = calloc(n * n, sizeof *td->fwd))) goto oom;
+    if (!binner_alloc(&td->lb, td->n) || !binner_alloc(&td->eb, td->n)) goto oom;
+    if (!bin_alloc(&td->prev, k)) goto oom;
+    for (int i = 0; i < RING; i++)
+        if (!bin_alloc(&td->ring[i], k)) goto oom;
+    return td;
+oom:
+    am_td_free(td);
+    am_error_set(err, AM_ENOMEM, "td learner: out of memory for %d units", p->n_units);
+    return NULL;
+}
+
+void am_td_free(am_td *td) {
+    if (!td) return;
+    free(td->w);
+    free(td->u);
+    free(td->e);
+    free(td->scratch);
+    free(td->fwd);
+    free(td->pre);
+    free(td->pre_idx);
+    free(td->pre_on);
+    binner_free(&td->lb);
+    binner_free(&td->eb);
+    bin_free(&td->prev);
+    for (int i = 0; i < RING; i++)
+        bin_free(&td->ring[i]);
+    for (int i = 0; i < td->ev_cap; i++)
+        bin_free(&td->ev_bins[i]);
+    free(td->ev_bins);
+    free(td);
+}
+
+void am_td_set_callbacks(am_td *td, am_td_update_fn on_update, am_td_event_fn on_event,
+                         void *user) {
+    td->on_update = on_update;
+    td->on_event = on_event;
+    td->user = user;
+}
+
+/* ---------------------------------------------------------------- sparse algebra */
+
+static double dot_w(const double *w, const bin *b) {
+    double s = 0.0;
+    for (int i = 0; i < b->n; i++)
+        s += w[b->idx[i]] * (double)b->val[i];
+    return s;
+}
+
+/* |a - b|^2 */
+static double dist2(am_td *td, const bin *a, const bin *b) {
+    double *s = td->scratch, ab = 0.0;
+    for (int i = 0; i < a->n; i++)
+        s[a->idx[i]] = a->val[i];
+    for (int i = 0; i < b->n; i++)
+        ab += s[b->idx[i]] * (double)b->val[i];
+    for (int i = 0; i < a->n; i++)
+        s[a->idx[i]] = 0.0;
+    double d = a->norm2 + b->norm2 - 2.0 * ab;
+    return d > 0 ? d : 0.0;
+}
+
+/* a F b */
+static double fwd_score(const am_td *td, const bin *a, const bin *b) {
+    double s = 0.0;
+    for (int i = 0; i < a->n; i++) {
+        const float *row = td->fwd + (size_t)a->idx[i] * (size_t)td->n;
+        double r = 0.0;
+        for (int j = 0; j < b->n; j++)
+            r += (double)row[b->idx[j]] * (double)b->val[j];
+        s += (double)a->val[i] * r;
+    }
+    return s;
+}
+
+static void nlms(double *w, const bin *b, double step) {
+    for (int i = 0; i < b->n; i++)
+        w[b->idx[i]] += step * (double)b->val[i];
+}
+
+/* ---------------------------------------------------------------- critic update */
+
+static void report(am_td *td, const am_td_update *u) {
+    td->n_upd[u->source]++;
+    if (td->on_update) td->on_update(td->user, u);
+}
+
+/* Decays the trace over dtau and adds phi (or restarts it at phi), then steps w by delta. */
+static void critic_step(am_td *td, const bin *from, double dtau, double delta, int carry) {
+    const am_td_params *p = &td->p;
+    double a = p->alpha / (from->norm2 > 0 ? from->norm2 : 1.0);
+    if (p->trace_s <= 0.0) {
+        nlms(td->w, from, a * delta);
+        return;
+    }
+    double f = carry && td->trace_live ? exp(-dtau / p->horizon_s - dtau / p->trace_s) : 0.0;
+    for (int i = 0; i < td->n; i++)
+        td->e[i] *= f;
+    for (int i = 0; i < from->n; i++)
+        td->e[from->idx[i]] += from->val[i];
+    td->trace_live = 1;
+    for (int i = 0; i < td->n; i++)
+        td->w[i] += a * delta * td->e[i];
+}
+
+/* ---------------------------------------------------------------- lived experience */
+
+static const bin *ring_at(const am_td *td, long k) {
+    return &td->ring[k % RING];
+}
+
+static void calibrate(am_td *td, const bin *b) {
+    if (!b->moving) return;
+    long last = td->ring_n - 1; /* b itself is not in the ring yet */
+    for (int j = 0; j < N_LAGS; j++) {
+        const bin *o = NULL;
+        if (j == 0) {
+            if (last >= 0) o = ring_at(td, last);
+        } else {
+            /* the most recent bin at least lag_target[j] before b */
+            for (long k = last; k >= 0 && k > td->ring_n - RING; k--) {
+                const bin *c = ring_at(td, k);
+                if (c->stretch != b->stretch || !c->moving) break;
+                if (b->t - c->t >= lag_target[j]) {
+                    o = c;
+                    break;
+                }
+            }
+        }
+        if (!o || o->stretch != b->stretch || !o->moving) continue;
+        td->lag_sum[j] += b->t - o->t;
+        td->d2_sum[j] += dist2(td, b, o);
+        td->lag_count[j]++;
+    }
+    bin_copy(&td->ring[td->ring_n % RING], b);
+    td->ring_n++;
+}
+
+static void forward_learn(am_td *td, const bin *b, double dtau, int same_stretch) {
+    if (!td->fwd) return;
+    /* decay (or clear) the predecessor trace */
+    double f = same_stretch && b->moving ? exp(-dtau / td->p.fwd_tau_s) : 0.0;
+    int m = 0;
+    for (int i = 0; i < td->n_pre; i++) {
+        int k = td->pre_idx[i];
+        td->pre[k] *= f;
+        if (td->pre[k] > 1e-4) {
+            td->pre_idx[m++] = k;
+        } else {
+            td->pre[k] = 0.0;
+            td->pre_on[k] = 0;
+        }
+    }
+    td->n_pre = m;
+    if (!b->moving) return;
+    size_t n = (size_t)td->n;
+    for (int i = 0; i < td->n_pre; i++) {
+        int k = td->pre_idx[i];
+        float *row = td->fwd + (size_t)k * n;
+        float pk = (float)td->pre[k];
+        for (int j = 0; j < b->n; j++)
+            row[b->idx[j]] += pk * b->val[j];
+    }
+    for (int j = 0; j < b->n; j++) {
+        int k = b->idx[j];
+        td->pre[k] += b->val[j];
+        if (!td->pre_on[k]) {
+            td->pre_on[k] = 1;
+            td->pre_idx[td->n_pre++] = k;
+        }
+    }
+}
+
+static void train_reward(am_td *td, const bin *from, double r, double dtau) {
+    double ru = dot_w(td->u, from);
+    nlms(td->u, from, td->p.alpha_r * (r / dtau - ru) / (from->norm2 > 0 ? from->norm2 : 1.0));
+}
+
+static void lived_bin(am_td *td, bin *b) {
+    b->stretch = td->stretch;
+    b->moving = td->lived_moving;
+    if (td->open) {
+        double dtau = b->t - td->prev.t;
+        if (dtau < 1e-6) dtau = 1e-6;
+        double g = exp(-dtau / td->p.horizon_s);
+        double v0 = dot_w(td->w, &td->prev), v1 = dot_w(td->w, b);
+        double delta = g * v1 - v0;
+        critic_step(td, &td->prev, dtau, delta, 1);
+        train_reward(td, &td->prev, 0.0, dtau);
+        am_td_update up = {.t = b->t,
+                           .delta = delta,
+                           .delta_oriented = delta,
+                           .value_from = v0,
+                           .value_to = v1,
+                           .reward = 0.0,
+                           .dtau = dtau,
+                           .source = AM_TD_RUN,
+                           .event = -1,
+                           .orientation = 1,
+                           .learned = 1};
+        report(td, &up);
+        forward_learn(td, b, dtau, 1);
+        td->prev_dtau = dtau;
+    } else {
+        /* entry into a lived stretch from a pause, whose value is 0: reported, not learned */
+        double v1 = dot_w(td->w, b);
+        am_td_update up = {.t = b->t,
+                           .delta = v1,
+                           .delta_oriented = v1,
+                           .value_from = 0.0,
+                           .value_to = v1,
+                           .reward = 0.0,
+                           .dtau = 0.0,
+                           .source = AM_TD_RUN,
+                           .event = -1,
+                           .orientation = 1,
+                           .learned = 0};
+        report(td, &up);
+        td->trace_live = 0;
+        forward_learn(td, b, 0.0, 0);
+        td->prev_dtau = 0.0;
+    }
+    calibrate(td, b);
+    bin_copy(&td->prev, b);
+    td->open = 1;
+}
+
+void am_td_lived_spikes(am_td *td, const int *units, const double *t, size_t n, int moving) {
+    td->lived_moving = moving;
+    bin b;
+    int k = td->p.bin_spikes;
+    for (size_t i = 0; i < n; i++) {
+        if (units[i] < 0 || units[i] >= td->n) continue;
+        if (binner_add(&td->lb, units[i], t[i], k)) {
+            /* reuse the ring slot that is overwritten next as scratch storage */
+            b = td->ring[td->ring_n % RING];
+            binner_close(&td->lb, &b);
+            lived_bin(td, &b);
+        }
+    }
+}
+
+void am_td_lived_end(am_td *td, double r, double t) {
+    if (td->lb.n_spikes > 0) {
+        bin b = td->ring[td->ring_n % RING];
+        binner_close(&td->lb, &b);
+        lived_bin(td, &b);
+    }
+    if (td->open) {
+        /* terminal transition: the pause that follows has value 0 */
+        double v0 = dot_w(td->w, &td->prev);
+        double delta = r - v0;
+        critic_step(td, &td->prev, 0.0, delta, 1);
+        if (td->prev_dtau > 0) train_reward(td, &td->prev, r, td->prev_dtau);
+        am_td_update up = {.t = t,
+                           .delta = delta,
+                           .delta_oriented = delta,
+                           .value_from = v0,
+                           .value_to = 0.0,
+                           .reward = r,
+                           .dtau = 0.0,
+                           .source = AM_TD_RUN,
+                           .event = -1,
+                           .orientation = 1,
+                           .learned = 1};
+        report(td, &up);
+    }
+    td->open = 0;
+    td->trace_live = 0;
+    td->stretch++;
+}
+
+int am_td_lived_open(const am_td *td) {
+    return td->open || td->lb.n_spikes > 0;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+void am_td_event_begin(am_td *td, double t, am_td_source source) {
+    binner_clear(&td->eb);
+    td->in_event = 1;
+    td->ev_source = source;
+    td->ev_t0 = t;
+    td->ev_n = 0;
+    td->ev_spikes = 0;
+}
+
+static bin *event_new_bin(am_td *td) {
+    if (td->ev_n == td->ev_cap) {
+        int cap = td->ev_cap ? 2 * td->ev_cap : 64;
+        bin *nb = realloc(td->ev_bins, (size_t)cap * sizeof *nb);
+        if (!nb) return NULL;
+        td->ev_bins = nb;
+        for (int i = td->ev_cap; i < cap; i++) {
+            memset(&nb[i], 0, sizeof nb[i]);
+            if (!bin_alloc(&nb[i], td->p.bin_spikes)) {
+                td->ev_cap = i + 1;
+                return NULL;
+            }
+        }
+        td->ev_cap = cap;
+    }
+    return &td->ev_bins[td->ev_n++];
+}
+
+void am_td_event_spikes(am_td *td, const int *units, const double *t, size_t n) {
+    if (!td->in_event) return;
+    int k = td->p.bin_spikes;
+    for (size_t i = 0; i < n; i++) {
+        if (units[i] < 0 || units[i] >= td->n) continue;
+        td->ev_spikes++;
+        if (binner_add(&td->eb, units[i], t[i], k)) {
+            bin *b = event_new_bin(td);
+            if (!b) { /* out of memory: the event keeps the bins it has */
+                binner_clear(&td->eb);
+                continue;
+            }
+            binner_close(&td->eb, b);
+        }
+    }
+}
+
+int am_td_in_event(const am_td *td) {
+    return td->in_event;
+}
+
+static void replay_learn(am_td *td, am_td_event *ev) {
+    const am_td_params *p = &td->p;
+    int learn = p->learn_replay && am_td_calibrated(td);
+    ev->learned = learn;
+    double sum_dtau = 0.0;
+    int prev_orient = 0;
+    for (int k = 0; k + 1 < td->ev_n; k++) {
+        const bin *a = &td->ev_bins[k], *b = &td->ev_bins[k + 1];
+        double dtau = am_td_dtau_of(td, dist2(td, a, b));
+        if (!(dtau > 1e-6)) dtau = 1e-6; /* NaN before calibration */
+        sum_dtau += dtau;
+        int orient = 0;
+        if (td->fwd) {
+            double s = fwd_score(td, a, b) - fwd_score(td, b, a);
+            orient = s > 0 ? 1 : s < 0 ? -1 : 0;
+        }
+        ev->n_forward += orient > 0;
+        ev->n_backward += orient < 0;
+        ev->n_unknown += orient == 0;
+        double g = exp(-dtau / p->horizon_s);
+        double delta_order = dot_w(td->u, a) * dtau + g * dot_w(td->w, b) - dot_w(td->w, a);
+        const bin *from = orient < 0 ? b : a, *to = orient < 0 ? a : b;
+        double rh = dot_w(td->u, from) * dtau;
+        double v0 = dot_w(td->w, from), v1 = dot_w(td->w, to);
+        double delta = rh + g * v1 - v0;
+        /* a trace carries over only along a forward chain */
+        int carry = k > 0 && orient >= 0 && prev_orient >= 0;
+        if (learn) critic_step(td, from, dtau, delta, carry);
+        prev_orient = orient;
+        am_td_update up = {.t = b->t,
+                           .delta = delta_order,
+                           .delta_oriented = delta,
+                           .value_from = v0,
+                           .value_to = v1,
+                           .reward = rh,
+                           .dtau = dtau,
+                           .source = td->ev_source,
+                           .event = ev->id,
+                           .orientation = orient,
+                           .learned = learn};
+        report(td, &up);
+    }
+    ev->mean_dtau = td->ev_n > 1 ? sum_dtau / (td->ev_n - 1) : NAN;
+    td->trace_live = 0; /* traces reset at event boundaries */
+}
+
+void am_td_event_end(am_td *td, double t, int keep) {
+    if (!td->in_event) return;
+    td->in_event = 0;
+    binner_clear(&td->eb);
+    if (!keep) return;
+    am_td_event ev = {.id = td->ev_id++,
+                      .t_start = td->ev_t0,
+                      .t_end = t,
+                      .source = td->ev_source,
+                      .n_bins = td->ev_n,
+                      .n_spikes = td->ev_spikes,
+                      .mean_dtau = NAN};
+    replay_learn(td, &ev);
+    if (td->on_event) td->on_event(td->user, &ev);
+    /* a lived trace does not survive an event either */
+    td->trace_live = 0;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+const double *am_td_weights(const am_td *td) {
+    return td->w;
+}
+const double *am_td_reward_weights(const am_td *td) {
+    return td->u;
+}
+
+double am_td_value_of(const am_td *td, const double *x) {
+    double s = 0.0, v = 0.0;
+    for (int i = 0; i < td->n; i++) {
+        s += x[i];
+        v += td->w[i] * x[i];
+    }
+    return s > 0 ? v / s : 0.0;
+}
+
+int am_td_calibrated(const am_td *td) {
+    for (int j = 0; j < N_LAGS; j++)
+        if (td->lag_count[j] < td->p.min_calibration) return 0;
+    return 1;
+}
+
+int am_td_calibration(const am_td *td, double *lag_s, double *d2, long *count, int max) {
+    int n = max < N_LAGS ? max : N_LAGS;
+    for (int j = 0; j < n; j++) {
+        long c = td->lag_count[j];
+        lag_s[j] = c ? td->lag_sum[j] / (double)c : NAN;
+        d2[j] = c ? td->d2_sum[j] / (double)c : NAN;
+        count[j] = c;
+    }
+    return n;
+}
+
+double am_td_dtau_of(const am_td *td, double d2) {
+    if (!am_td_calibrated(td)) return NAN;
+    double x0 = 0.0, y0 = 0.0; /* (d2, lag), made monotone in d2 */
+    for (int j = 0; j < N_LAGS; j++) {
+        double lag = td->lag_sum[j] / (double)td->lag_count[j];
+        double y = td->d2_sum[j] / (double)td->lag_count[j];
+        if (y <= x0) continue; /* saturated or noisy: not increasing */
+        if (d2 <= y) return y0 + (lag - y0) * (d2 - x0) / (y - x0);
+        x0 = y;
+        y0 = lag;
+    }
+    return y0; /* beyond the longest lag: clamped */
+}
+
+long am_td_n_updates(const am_td *td, am_td_source source) {
+    return td->n_upd[source];
+}
+
+const am_td_params *am_td_params_get(const am_td *td) {
+    return &td->p;
+}

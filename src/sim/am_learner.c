@@ -1,0 +1,278 @@
+#include "am_learner.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "am_burst.h"
+#include "am_vta.h"
+
+static const char *const source_names[] = {"run", "awake_replay", "sleep_replay"};
+
+struct am_learner {
+    am_td *td;
+    am_burst *burst;
+    am_vta *vta;
+    double dt, vta_dt, vta_lag;
+    long vta_next; /* index of the next /vta sample */
+    am_net_state last_state;
+    int started;
+    int epoch;
+    int *units;
+    double *times;
+    size_t cap;
+    am_session *sess;
+    int tb_td, tb_ev, tb_vta;
+    am_status st; /* first error of the callbacks */
+    am_error err;
+    double last_delta;
+};
+
+static void on_update(void *user, const am_td_update *u) {
+    am_learner *l = user;
+    l->last_delta = u->delta_oriented;
+    if (l->st) return;
+    if (u->learned) l->st = am_vta_add(l->vta, u->t, u->delta_oriented, &l->err);
+    if (l->st || !l->sess) return;
+    int32_t src = (int32_t)u->source, orient = u->orientation, learned = u->learned, ep = l->epoch;
+    int64_t ev = u->event;
+    const void *row[] = {&u->t,        &u->delta,  &u->delta_oriented, &u->value_from,
+                         &u->value_to, &u->reward, &u->dtau,           &src,
+                         &ev,          &orient,    &learned,           &ep};
+    l->st = am_session_table_row(l->sess, l->tb_td, row, &l->err);
+}
+
+static void on_event(void *user, const am_td_event *e) {
+    am_learner *l = user;
+    if (l->st || !l->sess) return;
+    int64_t id = e->id, nsp = e->n_spikes;
+    int32_t src = (int32_t)e->source, nb = e->n_bins, nf = e->n_forward, nbk = e->n_backward,
+            nu = e->n_unknown, learned = e->learned, ep = l->epoch;
+    const void *row[] = {&id, &e->t_start, &e->t_end, &src,     &nb,           &nsp,
+                         &nf, &nbk,        &nu,       &learned, &e->mean_dtau, &ep};
+    l->st = am_session_table_row(l->sess, l->tb_ev, row, &l->err);
+}
+
+am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_error *err) {
+    am_learner *l = calloc(1, sizeof *l);
+    if (!l) {
+        am_error_set(err, AM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    l->dt = dt;
+    am_td_params p = am_td_params_default(n_units);
+    p.bin_spikes = (int)am_config_int(cfg, "td.bin_spikes");
+    p.horizon_s = am_config_double(cfg, "td.horizon_s");
+    p.trace_s = am_config_double(cfg, "td.trace_s");
+    p.alpha = am_config_double(cfg, "td.alpha");
+    p.alpha_r = am_config_double(cfg, "td.alpha_reward");
+    p.fwd_tau_s = am_config_double(cfg, "td.forward_tau_s");
+    p.learn_replay = am_config_bool(cfg, "td.replay");
+    p.min_calibration = (int)am_config_int(cfg, "td.min_calibration");
+    l->td = am_td_alloc(&p, err);
+    if (!l->td) {
+        am_config_error(cfg, err, "td.enabled", "%s", err ? err->msg : "td learner");
+        goto fail;
+    }
+    am_td_set_callbacks(l->td, on_update, on_event, l);
+
+    am_burst_params bp = am_burst_params_default();
+    bp.z_on = am_config_double(cfg, "td.burst_z_on");
+    bp.z_off = am_config_double(cfg, "td.burst_z_off");
+    bp.tau_s = am_config_double(cfg, "td.burst_smooth_ms") / 1000;
+    bp.min_duration_s = am_config_double(cfg, "td.burst_min_ms") / 1000;
+    bp.max_duration_s = am_config_double(cfg, "td.burst_max_ms") / 1000;
+    bp.warmup_s = am_config_double(cfg, "td.burst_warmup_s");
+    if (!(bp.z_off < bp.z_on)) {
+        am_config_error(cfg, err, "td.burst_z_off", "must be below td.burst_z_on (%g)", bp.z_on);
+        goto fail;
+    }
+    if (!(bp.min_duration_s <= bp.max_duration_s)) {
+        am_config_error(cfg, err, "td.burst_min_ms", "must not exceed td.burst_max_ms (%g)",
+                        bp.max_duration_s * 1000);
+        goto fail;
+    }
+    if (!(l->burst = am_burst_alloc(&bp, dt, err))) goto fail;
+
+    am_vta_params vp = am_vta_params_default();
+    vp.baseline_hz = am_config_double(cfg, "td.vta_baseline_hz");
+    vp.latency_s = am_config_double(cfg, "td.vta_latency_ms") / 1000;
+    vp.duration_s = am_config_double(cfg, "td.vta_duration_ms") / 1000;
+    vp.gain_hz = am_config_double(cfg, "td.vta_gain_hz");
+    if (!(l->vta = am_vta_alloc(&vp, err))) goto fail;
+    l->vta_dt = am_config_double(cfg, "td.vta_dt_ms") / 1000;
+    l->vta_lag = bp.max_duration_s + 0.1;
+    l->tb_td = l->tb_ev = l->tb_vta = -1;
+    return l;
+fail:
+    am_learner_free(l);
+    return NULL;
+}
+
+void am_learner_free(am_learner *l) {
+    if (!l) return;
+    am_td_free(l->td);
+    am_burst_free(l->burst);
+    am_vta_free(l->vta);
+    free(l->units);
+    free(l->times);
+    free(l);
+}
+
+am_status am_learner_record(am_learner *l, am_session *s, am_error *err) {
+    l->sess = s;
+    static const char *const tn[] = {"t",        "delta",       "delta_oriented", "value_from",
+                                     "value_to", "reward",      "dtau",           "source",
+                                     "event",    "orientation", "learned",        "epoch"};
+    static const am_col_type tt[] = {AM_COL_F64, AM_COL_F64, AM_COL_F64, AM_COL_F64,
+                                     AM_COL_F64, AM_COL_F64, AM_COL_F64, AM_COL_I32,
+                                     AM_COL_I64, AM_COL_I32, AM_COL_I32, AM_COL_I32};
+    static const char *const tu[] = {"s",
+                                     "reward units",
+                                     "reward units",
+                                     "reward units",
+                                     "reward units",
+                                     "reward units (replay: rhat x dtau)",
+                                     "s of lived time",
+                                     "index into source_names",
+                                     "index into /td_events, -1 for lived transitions",
+                                     "+1 forward, -1 backward, 0 unknown (lived: +1)",
+                                     "1 if the critic was updated",
+                                     "index into /epochs"};
+    l->tb_td = am_session_table_open(s, "/td", 12, tn, tt, tu, err);
+    if (l->tb_td < 0) return err ? err->code : AM_EIO;
+    am_status st = am_session_write_strs(s, "/td/source_names", source_names, 3, err);
+    static const char *const en[] = {"id",        "t_start",  "t_end",     "source",
+                                     "n_bins",    "n_spikes", "n_forward", "n_backward",
+                                     "n_unknown", "learned",  "mean_dtau", "epoch"};
+    static const am_col_type et[] = {AM_COL_I64, AM_COL_F64, AM_COL_F64, AM_COL_I32,
+                                     AM_COL_I32, AM_COL_I64, AM_COL_I32, AM_COL_I32,
+                                     AM_COL_I32, AM_COL_I32, AM_COL_F64, AM_COL_I32};
+    static const char *const eu[] = {"event id",
+                                     "s",
+                                     "s",
+                                     "index into /td/source_names",
+                                     "feature bins",
+                                     "spikes",
+                                     "transitions",
+                                     "transitions",
+                                     "transitions",
+                                     "1 if it updated the critic",
+                                     "s of lived time per transition",
+                                     "index into /epochs"};
+    if (!st) {
+        l->tb_ev = am_session_table_open(s, "/td_events", 12, en, et, eu, err);
+        if (l->tb_ev < 0) return err ? err->code : AM_EIO;
+    }
+    static const char *const vn[] = {"t", "rate_hz"};
+    static const am_col_type vt[] = {AM_COL_F64, AM_COL_F64};
+    static const char *const vu[] = {"s", "spikes/s"};
+    if (!st) {
+        l->tb_vta = am_session_table_open(s, "/vta", 2, vn, vt, vu, err);
+        if (l->tb_vta < 0) return err ? err->code : AM_EIO;
+    }
+    const am_td_params *p = am_td_params_get(l->td);
+    st = st ? st : am_session_attr_i64(s, "/td", "bin_spikes", p->bin_spikes, err);
+    st = st ? st : am_session_attr_f64(s, "/td", "horizon_s", p->horizon_s, err);
+    st = st ? st : am_session_attr_i64(s, "/td", "n_units", p->n_units, err);
+    return st;
+}
+
+static am_status write_vta(am_learner *l, double until, am_error *err) {
+    for (;;) {
+        double t = (double)l->vta_next * l->vta_dt;
+        if (t > until) return AM_OK;
+        double r = am_vta_rate(l->vta, t);
+        l->vta_next++;
+        if (!l->sess) continue;
+        const void *row[] = {&t, &r};
+        am_status st = am_session_table_row(l->sess, l->tb_vta, row, err);
+        if (st) return st;
+    }
+}
+
+static int grow(am_learner *l, size_t n) {
+    if (n <= l->cap) return 1;
+    size_t cap = 2 * n;
+    int *u = realloc(l->units, cap * sizeof *u);
+    if (!u) return 0;
+    l->units = u;
+    double *t = realloc(l->times, cap * sizeof *t);
+    if (!t) return 0;
+    l->times = t;
+    l->cap = cap;
+    return 1;
+}
+
+am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
+                          int lived, int moving, double t_end, int epoch, am_error *err) {
+    l->epoch = epoch;
+    if (!grow(l, n)) return am_error_set(err, AM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        l->units[i] = spk[i].cell;
+        l->times[i] = spk[i].t;
+    }
+    double t0 = t_end - l->dt;
+    if (!lived && am_td_lived_open(l->td)) am_td_lived_end(l->td, 0.0, t0);
+    int changed = l->started && state != l->last_state;
+    if (state == AM_NET_RUN || changed) {
+        /* disarmed: a burst in progress ends here */
+        am_burst_signal sig = am_burst_step(l->burst, (long)n, 0);
+        if (sig == AM_BURST_END || sig == AM_BURST_DROP)
+            am_td_event_end(l->td, t0, sig == AM_BURST_END);
+        if (lived) am_td_lived_spikes(l->td, l->units, l->times, n, moving);
+    } else {
+        am_burst_signal sig = am_burst_step(l->burst, (long)n, 1);
+        if (sig == AM_BURST_END || sig == AM_BURST_DROP)
+            am_td_event_end(l->td, t0, sig == AM_BURST_END);
+        if (sig == AM_BURST_START)
+            am_td_event_begin(l->td, t0, state == AM_NET_SLEEP ? AM_TD_SLEEP : AM_TD_AWAKE);
+        if (am_td_in_event(l->td)) am_td_event_spikes(l->td, l->units, l->times, n);
+    }
+    l->last_state = state;
+    l->started = 1;
+    if (l->st) {
+        if (err) *err = l->err;
+        return l->st;
+    }
+    return write_vta(l, t_end - l->vta_lag, err);
+}
+
+void am_learner_arrival(am_learner *l, double r, double t) {
+    am_td_lived_end(l->td, r, t);
+}
+
+am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
+    am_td_event_end(l->td, t_end, 1);
+    if (am_td_lived_open(l->td)) am_td_lived_end(l->td, 0.0, t_end);
+    if (l->st) {
+        if (err) *err = l->err;
+        return l->st;
+    }
+    am_status st = write_vta(l, t_end, err);
+    if (st || !l->sess) return st;
+    am_session *s = l->sess;
+    const am_td_params *p = am_td_params_get(l->td);
+    size_t n = (size_t)p->n_units;
+    st = am_session_write_f64(s, "/td_final/w", am_td_weights(l->td), 1, &n, err);
+    st = st ? st : am_session_write_f64(s, "/td_final/u", am_td_reward_weights(l->td), 1, &n, err);
+    double lag[16], d2[16];
+    long cnt[16];
+    int nl = am_td_calibration(l->td, lag, d2, cnt, 16);
+    int64_t c64[16];
+    for (int i = 0; i < nl; i++)
+        c64[i] = cnt[i];
+    size_t dn = (size_t)nl;
+    st = st ? st : am_session_write_f64(s, "/td_final/calibration_lag_s", lag, 1, &dn, err);
+    st = st ? st : am_session_write_f64(s, "/td_final/calibration_d2", d2, 1, &dn, err);
+    st = st ? st : am_session_write_i64(s, "/td_final/calibration_count", c64, 1, &dn, err);
+    st = st ? st : am_session_attr_i64(s, "/td_final", "calibrated", am_td_calibrated(l->td), err);
+    return st;
+}
+
+const am_td *am_learner_td(const am_learner *l) {
+    return l->td;
+}
+
+double am_learner_last_delta(const am_learner *l) {
+    return l->last_delta;
+}

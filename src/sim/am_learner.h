@@ -1,0 +1,55 @@
+/* am_learner: the simulation's TD learner ([td] keys, docs/learning.md). It glues am_td (the
+ * critic), am_burst (online event detection) and am_vta (the dopamine proxy) to the simulation's
+ * steps and writes their output:
+ *   /td        one row per critic update: t, delta, delta_oriented, value_from, value_to, reward,
+ *              dtau, source (index into source_names: run, awake_replay, sleep_replay), event,
+ *              orientation, learned, epoch;
+ *   /td_events one row per replay event the learner took (online detection, before any analysis);
+ *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
+ *   /td_final  the critic and reward weights and the lived-time calibration, at the end.
+ *
+ * Brain state decides what the spikes are: on the rat's way between places they are lived
+ * experience; at rest and in sleep a causal population-rate detector finds bursts and the spikes
+ * inside them form a replay event (awake replay at rest, sleep replay in sleep). The proxy is
+ * written td.vta lag behind the clock (0.1 s after the longest event), so that the errors of an
+ * event learned at its end are in it; am_learner_finish writes the rest. */
+#ifndef AM_LEARNER_H
+#define AM_LEARNER_H
+
+#include <stddef.h>
+#include "am_config.h"
+#include "am_error.h"
+#include "am_net.h"
+#include "am_place.h"
+#include "am_session.h"
+#include "am_td.h"
+
+typedef struct am_learner am_learner;
+
+/* From the [td] keys; n_units is the feature population's size, dt the simulation step (s).
+ * Errors name the config key at fault. */
+am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_error *err);
+void am_learner_free(am_learner *l);
+
+/* Opens the output tables in s (not owned). Call once before the first step. */
+am_status am_learner_record(am_learner *l, am_session *s, am_error *err);
+
+/* One simulation step ending at t_end: the population's spikes of the step (time order), the
+ * brain state they were made in, whether they are lived experience (the rat is on its way:
+ * running state, not stopped at a site; a lived stretch still open when this turns 0 ends with
+ * no reward), whether the rat moved, and the epoch index. Bursts are detected only outside the
+ * running state. */
+am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
+                          int lived, int moving, double t_end, int epoch, am_error *err);
+/* An arrival at a reward site at time t with reward r (0 for an omission): ends the lived
+ * stretch (am_td_lived_end). */
+void am_learner_arrival(am_learner *l, double r, double t);
+
+/* Ends an open event, writes the rest of /vta and /td_final. */
+am_status am_learner_finish(am_learner *l, double t_end, am_error *err);
+
+const am_td *am_learner_td(const am_learner *l);
+/* The last VTA proxy value written (Hz) and the last delta learned (for viewers). */
+double am_learner_last_delta(const am_learner *l);
+
+#endif
