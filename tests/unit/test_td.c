@@ -1,0 +1,348 @@
+/* Tests of am_td: the critic's fixed point on a one-hot chain, entries and terminals, omission
+ * dips, the lived-time calibration and its inversion, the forward model's orientation of replayed
+ * transitions, replay learning (and its controls) and the reward model. */
+#include <stdlib.h>
+
+#include "am_td.h"
+#include "am_test.h"
+
+#define MAXU 4096
+
+typedef struct rec {
+    am_td_update u[20000];
+    int n;
+    am_td_event ev[64];
+    int n_ev;
+} rec;
+
+static void on_u(void *user, const am_td_update *u) {
+    rec *r = user;
+    if (r->n < 20000) r->u[r->n++] = *u;
+}
+static void on_e(void *user, const am_td_event *e) {
+    rec *r = user;
+    if (r->n_ev < 64) r->ev[r->n_ev++] = *e;
+}
+
+/* Feeds one bin of k spikes at time t: all from `unit` (one-hot). */
+static void feed_onehot(am_td *td, int unit, int k, double t, int lived) {
+    int u[64];
+    double tt[64];
+    for (int i = 0; i < k; i++) {
+        u[i] = unit;
+        tt[i] = t;
+    }
+    if (lived)
+        am_td_lived_spikes(td, u, tt, (size_t)k, 1);
+    else
+        am_td_event_spikes(td, u, tt, (size_t)k);
+}
+
+/* One bin of k spikes coding position p (units 1 apart, Gaussian tuning of SD 2 units): counts
+ * proportional to the tuning, largest remainders first, so features vary smoothly with p. */
+static void feed_place(am_td *td, double p, int k, double t, int lived) {
+    int u[256];
+    double tt[256], wsum = 0.0, w[13];
+    int c0 = (int)floor(p) - 6, cnt[13], n = 0;
+    for (int j = 0; j < 13; j++) {
+        double d = (c0 + j - p) / 2.0;
+        w[j] = c0 + j >= 0 ? exp(-0.5 * d * d) : 0.0;
+        wsum += w[j];
+    }
+    int got = 0;
+    double rem[13];
+    for (int j = 0; j < 13; j++) {
+        double x = k * w[j] / wsum;
+        cnt[j] = (int)floor(x);
+        rem[j] = x - cnt[j];
+        got += cnt[j];
+    }
+    while (got < k) {
+        int best = 0;
+        for (int j = 1; j < 13; j++)
+            if (rem[j] > rem[best]) best = j;
+        cnt[best]++;
+        rem[best] = -1;
+        got++;
+    }
+    for (int j = 0; j < 13; j++)
+        for (int c = 0; c < cnt[j]; c++) {
+            u[n] = c0 + j;
+            tt[n++] = t;
+        }
+    if (lived)
+        am_td_lived_spikes(td, u, tt, (size_t)n, 1);
+    else
+        am_td_event_spikes(td, u, tt, (size_t)n);
+}
+
+static void rejects_bad_params(void) {
+    am_error err;
+    am_td_params p = am_td_params_default(10);
+    p.alpha = 0;
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "alpha");
+    p = am_td_params_default(10);
+    p.bin_spikes = 1;
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "bin_spikes");
+    p = am_td_params_default(0);
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    p = am_td_params_default(20000);
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "16384");
+    p.learn_replay = 0; /* no forward model: allowed */
+    am_td *td = am_td_alloc(&p, &err);
+    CHECK(td != NULL);
+    am_td_free(td);
+}
+
+/* One-hot chain 0..9, 0.1 s apart, reward 1 at the end: TD(0) converges to V(j) = gamma^(9-j)
+ * with gamma = exp(-0.1 / horizon) (the exact fixed point for one-hot features); the entry into
+ * each stretch reports V(0) without learning it. */
+static void chain_fixed_point(void) {
+    am_td_params p = am_td_params_default(10);
+    p.alpha = 0.5;
+    p.bin_spikes = 5;
+    p.learn_replay = 0;
+    am_td *td = am_td_alloc(&p, NULL);
+    static rec r;
+    r.n = 0;
+    am_td_set_callbacks(td, on_u, NULL, &r);
+    double t = 0;
+    for (int ep = 0; ep < 200; ep++) {
+        for (int j = 0; j < 10; j++) {
+            t += 0.1;
+            feed_onehot(td, j, 5, t, 1);
+        }
+        am_td_lived_end(td, 1.0, t);
+        t += 5.0;
+    }
+    double g = exp(-0.1 / p.horizon_s);
+    const double *w = am_td_weights(td);
+    for (int j = 0; j < 10; j++)
+        CHECK_NEAR(w[j], pow(g, 9 - j), 1e-6);
+    /* last episode: 1 entry (not learned), 9 transitions, 1 terminal */
+    CHECK(r.n == 200 * 11);
+    const am_td_update *e = &r.u[r.n - 11];
+    CHECK(e->learned == 0 && e->value_from == 0.0 && e->dtau == 0.0);
+    CHECK_NEAR(e->delta, pow(g, 9), 1e-6);
+    const am_td_update *term = &r.u[r.n - 1];
+    CHECK(term->learned == 1 && term->reward == 1.0);
+    CHECK_NEAR(term->delta, 0.0, 1e-6);
+    /* an omission: delta = -V(last) at the time given */
+    for (int j = 0; j < 10; j++) {
+        t += 0.1;
+        feed_onehot(td, j, 5, t, 1);
+    }
+    am_td_lived_end(td, 0.0, t + 0.05);
+    CHECK_NEAR(r.u[r.n - 1].delta, -1.0, 1e-6);
+    CHECK_NEAR(r.u[r.n - 1].t, t + 0.05, 1e-12);
+    CHECK(am_td_n_updates(td, AM_TD_RUN) == r.n);
+    am_td_free(td);
+}
+
+/* Equal spike counts: a bin closes at exactly bin_spikes spikes whatever their timing; its value
+ * is the mean of w over its spikes; the open bin closes at an arrival. */
+static void equal_count_bins(void) {
+    am_td_params p = am_td_params_default(4);
+    p.bin_spikes = 4;
+    p.learn_replay = 0;
+    am_td *td = am_td_alloc(&p, NULL);
+    static rec r;
+    r.n = 0;
+    am_td_set_callbacks(td, on_u, NULL, &r);
+    int u[10] = {0, 1, 0, 1, 2, 3, 2, 3, 0, 0};
+    double t[10] = {0, 0.001, 0.002, 0.003, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+    am_td_lived_spikes(td, u, t, 3, 1); /* 3 spikes: nothing yet */
+    CHECK(r.n == 0);
+    am_td_lived_spikes(td, u + 3, t + 3, 7, 1); /* bins close at t[3] and t[7] */
+    CHECK(r.n == 2);
+    CHECK_NEAR(r.u[0].t, 0.003, 1e-12);
+    CHECK_NEAR(r.u[1].t, 0.8, 1e-12);
+    CHECK_NEAR(r.u[1].dtau, 0.797, 1e-12);
+    CHECK(am_td_lived_open(td));
+    am_td_lived_end(td, 2.0, 1.0); /* closes the 2-spike bin, then the terminal */
+    CHECK(r.n == 4);
+    CHECK_NEAR(r.u[2].t, 0.95, 1e-12);
+    CHECK(!am_td_lived_open(td));
+    am_td_lived_end(td, 5.0, 2.0); /* nothing open: no update */
+    CHECK(r.n == 4);
+    am_td_free(td);
+}
+
+/* A rat running at a constant speed through smoothly tuned units: the calibration's squared
+ * displacement grows with the lag, and inverting it gives back the lag (within 25 %). */
+static void calibration_inverts_lags(void) {
+    am_td_params p = am_td_params_default(200);
+    p.bin_spikes = 40;
+    am_td *td = am_td_alloc(&p, NULL);
+    double t = 0;
+    for (int lap = 0; lap < 4; lap++) {
+        for (double pos = 8; pos < 190; pos += 0.25) { /* 0.25 unit per 10 ms: 25 units/s */
+            t += 0.01;
+            feed_place(td, pos, 40, t, 1);
+        }
+        am_td_lived_end(td, 0, t);
+        t += 3;
+    }
+    CHECK(am_td_calibrated(td));
+    double lag[16], d2[16];
+    long cnt[16];
+    int n = am_td_calibration(td, lag, d2, cnt, 16);
+    CHECK(n == 8);
+    for (int j = 1; j < 6; j++)
+        CHECK(d2[j] > d2[j - 1]);
+    /* the displacement between bins 0.1 s and 0.2 s apart maps back to those lags */
+    for (int j = 3; j <= 4; j++) {
+        double back = am_td_dtau_of(td, d2[j]);
+        CHECK(fabs(back - lag[j]) < 0.25 * lag[j]);
+    }
+    CHECK(am_td_dtau_of(td, 0.0) == 0.0);
+    CHECK(am_td_dtau_of(td, 1e9) <= lag[7] + 1e-12);
+    am_td_free(td);
+}
+
+/* Train lived laps in one direction (units 8 -> 190) with reward at the end, then replay the
+ * track forward and backward: the forward model orients nearly every transition the lived way
+ * round, both kinds of event raise the value of the track's start, and the backward event reports
+ * replay-order errors of the opposite sign to its oriented ones. */
+static void replay_orientation_and_learning(void) {
+    am_td_params p = am_td_params_default(200);
+    p.bin_spikes = 40;
+    p.alpha = 0.1;
+    am_td *td = am_td_alloc(&p, NULL);
+    static rec r;
+    r.n = r.n_ev = 0;
+    am_td_set_callbacks(td, on_u, on_e, &r);
+    double t = 0;
+    for (int lap = 0; lap < 3; lap++) {
+        for (double pos = 8; pos < 190; pos += 0.25) {
+            t += 0.01;
+            feed_place(td, pos, 40, t, 1);
+        }
+        am_td_lived_end(td, 1.0, t);
+        t += 3;
+    }
+    CHECK(am_td_calibrated(td));
+    double x[200] = {0};
+    for (int i = 8; i < 18; i++)
+        x[i] = 1;
+    double v_start = am_td_value_of(td, x);
+    /* forward replay at 10x speed */
+    r.n = 0;
+    am_td_event_begin(td, t, AM_TD_SLEEP);
+    for (double pos = 8; pos < 190; pos += 2.5) {
+        t += 0.01;
+        feed_place(td, pos, 40, t, 0);
+    }
+    am_td_event_end(td, t, 1);
+    CHECK(r.n_ev == 1);
+    const am_td_event *e = &r.ev[0];
+    CHECK(e->learned == 1 && e->source == AM_TD_SLEEP && e->id == 0);
+    CHECK(e->n_forward >= 0.9 * (e->n_bins - 1));
+    /* each transition moves 2.5 units = 0.1 s of lived time */
+    CHECK(e->mean_dtau > 0.06 && e->mean_dtau < 0.15);
+    double v_fwd = am_td_value_of(td, x);
+    /* backward replay */
+    int n0 = r.n;
+    am_td_event_begin(td, t, AM_TD_AWAKE);
+    for (double pos = 189; pos >= 8; pos -= 2.5) {
+        t += 0.01;
+        feed_place(td, pos, 40, t, 0);
+    }
+    am_td_event_end(td, t, 1);
+    CHECK(r.n_ev == 2);
+    e = &r.ev[1];
+    CHECK(e->n_backward >= 0.9 * (e->n_bins - 1));
+    int opposite = 0, total = 0;
+    for (int k = n0; k < r.n; k++) {
+        CHECK(r.u[k].source == AM_TD_AWAKE && r.u[k].event == 1);
+        if (r.u[k].orientation < 0) {
+            total++;
+            opposite += (r.u[k].delta > 0) != (r.u[k].delta_oriented > 0);
+        }
+    }
+    CHECK(total > 0 && opposite >= total / 2);
+    double v_bwd = am_td_value_of(td, x);
+    CHECK(v_fwd >= v_start);
+    CHECK(v_bwd > v_fwd);
+    /* a dropped event (keep = 0) neither learns nor reports */
+    const double w0 = am_td_weights(td)[20];
+    am_td_event_begin(td, t, AM_TD_SLEEP);
+    for (double pos = 189; pos >= 8; pos -= 2.5)
+        feed_place(td, pos, 40, t += 0.01, 0);
+    am_td_event_end(td, t, 0);
+    CHECK(r.n_ev == 2 && am_td_weights(td)[20] == w0);
+    am_td_free(td);
+}
+
+/* Controls: replay learning off (learn_replay = 0) and replay before calibration report their
+ * transitions with learned = 0 and leave the critic unchanged. */
+static void replay_controls(void) {
+    static rec r;
+    for (int variant = 0; variant < 2; variant++) {
+        am_td_params p = am_td_params_default(200);
+        p.bin_spikes = 40;
+        p.learn_replay = variant == 0 ? 0 : 1;
+        if (variant == 1) p.min_calibration = 1000000;
+        am_td *td = am_td_alloc(&p, NULL);
+        r.n = r.n_ev = 0;
+        am_td_set_callbacks(td, on_u, on_e, &r);
+        double t = 0;
+        for (double pos = 8; pos < 190; pos += 0.25)
+            feed_place(td, pos, 40, t += 0.01, 1);
+        am_td_lived_end(td, 1.0, t);
+        double *w = malloc(200 * sizeof *w);
+        for (int i = 0; i < 200; i++)
+            w[i] = am_td_weights(td)[i];
+        int n0 = r.n;
+        am_td_event_begin(td, t, AM_TD_SLEEP);
+        for (double pos = 189; pos >= 8; pos -= 2.5)
+            feed_place(td, pos, 40, t += 0.01, 0);
+        am_td_event_end(td, t, 1);
+        CHECK(r.n_ev == 1 && r.ev[0].learned == 0);
+        CHECK(r.n > n0);
+        for (int k = n0; k < r.n; k++)
+            CHECK(r.u[k].learned == 0);
+        int same = 1;
+        for (int i = 0; i < 200; i++)
+            same &= w[i] == am_td_weights(td)[i];
+        CHECK(same);
+        free(w);
+        am_td_free(td);
+    }
+}
+
+/* The reward model learns the reward rate of the last state before a reward: rhat(last) * dtau
+ * of its bin tends to r (one-hot chain). */
+static void reward_model(void) {
+    am_td_params p = am_td_params_default(10);
+    p.bin_spikes = 5;
+    p.alpha_r = 0.5;
+    p.learn_replay = 0;
+    am_td *td = am_td_alloc(&p, NULL);
+    double t = 0;
+    for (int ep = 0; ep < 50; ep++) {
+        for (int j = 0; j < 10; j++)
+            feed_onehot(td, j, 5, t += 0.1, 1);
+        am_td_lived_end(td, 2.0, t);
+        t += 5;
+    }
+    const double *u = am_td_reward_weights(td);
+    CHECK_NEAR(u[9] * 0.1, 2.0, 1e-3);
+    for (int j = 0; j < 9; j++)
+        CHECK_NEAR(u[j], 0.0, 1e-6);
+    am_td_free(td);
+}
+
+int main(void) {
+    RUN_TEST(rejects_bad_params);
+    RUN_TEST(chain_fixed_point);
+    RUN_TEST(equal_count_bins);
+    RUN_TEST(calibration_inverts_lags);
+    RUN_TEST(replay_orientation_and_learning);
+    RUN_TEST(replay_controls);
+    RUN_TEST(reward_model);
+    return TEST_REPORT();
+}
