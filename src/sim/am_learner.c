@@ -17,11 +17,20 @@ struct am_learner {
     am_net_state last_state;
     int started;
     int epoch;
+    int n_units;
     int *units;
     double *times;
     size_t cap;
     am_session *sess;
     int tb_td, tb_ev, tb_vta;
+    /* closed loop */
+    int loop;
+    double tag_decay, loop_base, loop_gain;
+    double *tag, *drive;
+    int drive_on;
+    long n_terminal;
+    double last_terminal;
+    int tb_loop;
     am_status st; /* first error of the callbacks */
     am_error err;
     double last_delta;
@@ -30,6 +39,10 @@ struct am_learner {
 static void on_update(void *user, const am_td_update *u) {
     am_learner *l = user;
     l->last_delta = u->delta_oriented;
+    if (u->source == AM_TD_RUN && u->dtau == 0.0 && u->learned) {
+        l->n_terminal++;
+        l->last_terminal = u->delta;
+    }
     if (l->st) return;
     if (u->learned) l->st = am_vta_add(l->vta, u->t, u->delta_oriented, &l->err);
     if (l->st || !l->sess) return;
@@ -100,8 +113,21 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
     vp.gain_hz = am_config_double(cfg, "td.vta_gain_hz");
     if (!(l->vta = am_vta_alloc(&vp, err))) goto fail;
     l->vta_dt = am_config_double(cfg, "td.vta_dt_ms") / 1000;
+    l->loop = am_config_bool(cfg, "td.closed_loop");
+    if (l->loop) {
+        l->tag_decay = exp(-dt / am_config_double(cfg, "td.tag_tau_s"));
+        l->loop_base = am_config_double(cfg, "td.loop_base_hz");
+        l->loop_gain = am_config_double(cfg, "td.loop_gain_hz");
+        l->tag = calloc((size_t)n_units, sizeof *l->tag);
+        l->drive = calloc((size_t)n_units, sizeof *l->drive);
+        if (!l->tag || !l->drive) {
+            am_error_set(err, AM_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    l->n_units = n_units;
     l->vta_lag = bp.max_duration_s + 0.1;
-    l->tb_td = l->tb_ev = l->tb_vta = -1;
+    l->tb_td = l->tb_ev = l->tb_vta = l->tb_loop = -1;
     return l;
 fail:
     am_learner_free(l);
@@ -113,6 +139,8 @@ void am_learner_free(am_learner *l) {
     am_td_free(l->td);
     am_burst_free(l->burst);
     am_vta_free(l->vta);
+    free(l->tag);
+    free(l->drive);
     free(l->units);
     free(l->times);
     free(l);
@@ -170,6 +198,15 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err) {
         l->tb_vta = am_session_table_open(s, "/vta", 2, vn, vt, vu, err);
         if (l->tb_vta < 0) return err ? err->code : AM_EIO;
     }
+    if (!st && l->loop) {
+        static const char *const ln[] = {"t", "delta", "drive_max_hz", "n_tagged"};
+        static const am_col_type lt[] = {AM_COL_F64, AM_COL_F64, AM_COL_F64, AM_COL_I32};
+        static const char *const lu[] = {"s", "prediction error at the arrival",
+                                         "drive of the most tagged unit (Hz)",
+                                         "units with a tag above 1 % of the largest"};
+        l->tb_loop = am_session_table_open(s, "/td_loop", 4, ln, lt, lu, err);
+        if (l->tb_loop < 0) return err ? err->code : AM_EIO;
+    }
     const am_td_params *p = am_td_params_get(l->td);
     st = st ? st : am_session_attr_i64(s, "/td", "bin_spikes", p->bin_spikes, err);
     st = st ? st : am_session_attr_f64(s, "/td", "horizon_s", p->horizon_s, err);
@@ -213,6 +250,15 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
     }
     double t0 = t_end - l->dt;
     if (!lived && am_td_lived_open(l->td)) am_td_lived_end(l->td, 0.0, t0);
+    if (l->loop) {
+        for (int i = 0; i < l->n_units; i++)
+            l->tag[i] *= l->tag_decay;
+        if (lived) {
+            l->drive_on = 0; /* the stop is over */
+            for (size_t i = 0; i < n; i++)
+                if (spk[i].cell >= 0 && spk[i].cell < l->n_units) l->tag[spk[i].cell] += 1.0;
+        }
+    }
     int changed = l->started && state != l->last_state;
     if (state == AM_NET_RUN || changed) {
         /* disarmed: a burst in progress ends here */
@@ -237,8 +283,34 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
     return write_vta(l, t_end - l->vta_lag, err);
 }
 
-void am_learner_arrival(am_learner *l, double r, double t) {
+am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
+    long before = l->n_terminal;
     am_td_lived_end(l->td, r, t);
+    if (!l->loop) return AM_OK;
+    double delta = l->n_terminal > before ? l->last_terminal : 0.0;
+    double mx = 0.0;
+    for (int i = 0; i < l->n_units; i++)
+        if (l->tag[i] > mx) mx = l->tag[i];
+    double a = l->loop_base + l->loop_gain * delta;
+    if (!(a > 0) || !(mx > 0)) a = 0.0;
+    int tagged = 0;
+    for (int i = 0; i < l->n_units; i++) {
+        l->drive[i] = mx > 0 ? a * l->tag[i] / mx : 0.0;
+        tagged += mx > 0 && l->tag[i] > 0.01 * mx;
+    }
+    l->drive_on = 1;
+    if (!l->sess || l->st) return l->st;
+    int32_t nt = tagged;
+    const void *row[] = {&t, &delta, &a, &nt};
+    return am_session_table_row(l->sess, l->tb_loop, row, err);
+}
+
+const double *am_learner_loop_drive(const am_learner *l) {
+    return l->loop && l->drive_on ? l->drive : NULL;
+}
+
+int am_learner_closed_loop(const am_learner *l) {
+    return l->loop;
 }
 
 am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {

@@ -6,7 +6,8 @@
  *              orientation, learned, epoch;
  *   /td_events one row per replay event the learner took (online detection, before any analysis);
  *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
- *   /td_final  the critic and reward weights and the lived-time calibration, at the end.
+ *   /td_final  the critic and reward weights and the lived-time calibration, at the end;
+ *   /td_loop   with td.closed_loop, one row per arrival: t, delta, drive_max_hz, n_tagged.
  *
  * Brain state decides what the spikes are: on the rat's way between places they are lived
  * experience; at rest and in sleep a causal population-rate detector finds bursts and the spikes
@@ -42,8 +43,15 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err);
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
                           int lived, int moving, double t_end, int epoch, am_error *err);
 /* An arrival at a reward site at time t with reward r (0 for an omission): ends the lived
- * stretch (am_td_lived_end). */
-void am_learner_arrival(am_learner *l, double r, double t);
+ * stretch (am_td_lived_end). With td.closed_loop, sets the loop drive from the terminal error
+ * delta (0 if no stretch was open) and each unit's eligibility tag c (every lived spike adds 1,
+ * decaying with td.tag_tau_s): drive_i = max(0, loop_base_hz + loop_gain_hz delta) c_i / max c,
+ * and logs it in /td_loop. */
+am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err);
+/* The closed-loop drive per unit (Hz) while the rat stays where it arrived, NULL otherwise (loop
+ * off, or the rat is on its way again). */
+const double *am_learner_loop_drive(const am_learner *l);
+int am_learner_closed_loop(const am_learner *l);
 
 /* Ends an open event, writes the rest of /vta and /td_final. */
 am_status am_learner_finish(am_learner *l, double t_end, am_error *err);

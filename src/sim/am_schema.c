@@ -48,6 +48,9 @@ static const am_key_spec schema[] = {
     {"reward", "site_magnitudes", AM_KEY_STRING, "", NA, NULL,
      "tracks: reward per site, 'm0, m1, ...' in site order (empty: magnitude at every site); an "
      "arrival at a site with 0 is an omission"},
+    {"reward", "changes", AM_KEY_STRING, "", NA, NULL,
+     "scheduled reward changes, 'lap N site S = M, ...': after the N-th arrival (counted over the "
+     "run) site S delivers M (logged as reward_change events)"},
 
     /* [agent] */
     {"agent", "run_speed_cm_s", AM_KEY_DOUBLE, "25", 1, 200, NULL,
@@ -258,6 +261,17 @@ static const am_key_spec schema[] = {
     {"td", "burst_warmup_s", AM_KEY_DOUBLE, "0.5", 0, 1000, NULL,
      "online event detection: no burst starts until the baseline has this much time after each "
      "change of brain state (s)"},
+    {"td", "closed_loop", AM_KEY_BOOL, "false", NA, NULL,
+     "close the loop: at each arrival, the prediction error times each unit's eligibility tag "
+     "(its spikes on the way, decaying with tag_tau_s) drives the units while the rat stays, "
+     "raising the replay-initiation probability of the path just run (docs/learning.md)"},
+    {"td", "tag_tau_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
+     "closed loop: decay time of the per-unit eligibility tag (s; 1-3 s)"},
+    {"td", "loop_base_hz", AM_KEY_DOUBLE, "0", 0, 1e4, NULL,
+     "closed loop: drive of a fully tagged unit at a stop whatever the error (Hz)"},
+    {"td", "loop_gain_hz", AM_KEY_DOUBLE, "10", -1e4, 1e4, NULL,
+     "closed loop: extra drive of a fully tagged unit per unit of prediction error at the arrival "
+     "(Hz); the drive is max(0, loop_base_hz + loop_gain_hz delta) x tag / max tag"},
     {"td", "vta_baseline_hz", AM_KEY_DOUBLE, "5.1", 0, 1000, NULL,
      "VTA proxy: baseline rate (spikes/s; recorded 5.1, data/reference/facts.csv da_baseline)"},
     {"td", "vta_latency_ms", AM_KEY_DOUBLE, "50", 0, 10000, NULL,

@@ -16,6 +16,12 @@ enum { EV_REWARD = 0, EV_OMISSION = 1, EV_EPOCH_START = 2, EV_REWARD_CHANGE = 3 
 static const char *const event_kinds[] = {"reward", "omission", "epoch_start", "reward_change"};
 static const char *const mode_names[] = {"run", "rest", "sleep"};
 
+typedef struct reward_change {
+    long lap;
+    int site;
+    double magnitude;
+} reward_change;
+
 struct am_sim {
     const am_config *cfg;
     am_maze *maze;
@@ -36,6 +42,8 @@ struct am_sim {
     am_stream s_reward;
     double *site_reward;
     int n_sites;
+    reward_change *changes; /* reward.changes, in lap order */
+    int n_changes, next_change;
     double reward_prob;
 
     am_spike *spk;
@@ -65,12 +73,22 @@ struct am_sim {
     am_learner *learner; /* td.enabled */
     int td_net;          /* 1: the learner reads the network's spikes, 0: the place cells' */
     double td_moving;    /* m/s */
+    int loop_rest;       /* td.closed_loop: the network's drive at rest is the loop's */
 
     int done, paused;
     am_sim_summary sum;
 };
 
 /* ---------------------------------------------------------------- construction */
+
+/* At rest and in sleep with td.closed_loop, the network's per-cell drive is the loop's (0 when
+ * the loop is idle) instead of the place cells'. */
+static void loop_drive(am_sim *sim) {
+    const double *d = am_learner_loop_drive(sim->learner);
+    int n = sim->rnet ? am_rate_n(sim->rnet) : am_net_n(sim->net, AM_NET_E);
+    for (int i = 0; i < n; i++)
+        sim->drive[i] = d ? d[i] : 0.0;
+}
 
 static am_status build_learner(am_sim *sim, am_error *err) {
     const am_config *cfg = sim->cfg;
@@ -84,7 +102,47 @@ static am_status build_learner(am_sim *sim, am_error *err) {
                         : am_place_n_cells(sim->place);
     sim->td_moving = am_config_double(cfg, "td.moving_cm_s") / 100;
     sim->learner = am_learner_alloc(cfg, n, sim->dt, err);
-    return sim->learner ? AM_OK : (err ? err->code : AM_EINVAL);
+    if (!sim->learner) return err ? err->code : AM_EINVAL;
+    if (am_config_bool(cfg, "td.closed_loop")) {
+        if (!sim->td_net)
+            return am_config_error(cfg, err, "td.closed_loop",
+                                   "needs the network's units as the learner's population "
+                                   "(network.enabled = true, td.population = auto or network)");
+        if (!sim->rnet)
+            return am_config_error(cfg, err, "td.closed_loop",
+                                   "is built for the rate backend only so far "
+                                   "(network.backend = rate)");
+        sim->loop_rest = 1;
+    }
+    return AM_OK;
+}
+
+/* reward.changes: "lap N site S = M, ..." (N >= 1 non-decreasing, S a site, M >= 0). */
+static am_status parse_reward_changes(am_sim *sim, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    const char *text = am_config_str(cfg, "reward.changes");
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p) break;
+        long lap;
+        int site, used = 0;
+        double mag;
+        if (sscanf(p, "lap %ld site %d = %lf%n", &lap, &site, &mag, &used) != 3 || lap < 1 ||
+            site < 0 || site >= sim->n_sites || !(mag >= 0) || !isfinite(mag) ||
+            (sim->n_changes && lap < sim->changes[sim->n_changes - 1].lap))
+            return am_config_error(cfg, err, "reward.changes",
+                                   "'%s': expected 'lap N site S = M, ...' with N >= 1 in "
+                                   "non-decreasing order, S a reward site 0..%d and M >= 0",
+                                   text, sim->n_sites - 1);
+        reward_change *c = realloc(sim->changes, (size_t)(sim->n_changes + 1) * sizeof *c);
+        if (!c) return am_error_set(err, AM_ENOMEM, "out of memory");
+        sim->changes = c;
+        c[sim->n_changes++] = (reward_change){lap, site, mag};
+        p += used;
+    }
+    return AM_OK;
 }
 
 /* reward.site_magnitudes: "m0, m1, ..." (one per site, >= 0) over reward.magnitude. */
@@ -438,6 +496,8 @@ static am_status build_rate(am_sim *sim, uint64_t seed, am_error *err) {
     p.state[AM_RATE_REST].noise_rate_hz = am_config_double(cfg, "network.rest_drive_hz");
     p.state[AM_RATE_SLEEP].noise_rate_hz = am_config_double(cfg, "network.sleep_drive_hz");
     p.state[AM_RATE_REST].noise_amp_hz = p.state[AM_RATE_SLEEP].noise_amp_hz = kick;
+    if (am_config_bool(cfg, "td.enabled") && am_config_bool(cfg, "td.closed_loop"))
+        p.state[AM_RATE_REST].place_gain = p.state[AM_RATE_SLEEP].place_gain = 1.0;
     sim->rnet = am_rate_alloc(&p, err);
     if (!sim->rnet) return err ? err->code : AM_EINVAL;
     const char *from = am_config_str(cfg, "network.init_from");
@@ -520,6 +580,7 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     for (int i = 0; i < sim->n_sites; i++)
         sim->site_reward[i] = am_config_double(cfg, "reward.magnitude");
     if (parse_site_magnitudes(cfg, sim->site_reward, sim->n_sites, err)) goto fail;
+    if (parse_reward_changes(sim, err)) goto fail;
     sim->reward_prob = am_config_double(cfg, "reward.probability");
     if (am_config_bool(cfg, "td.enabled") && build_learner(sim, err)) goto fail;
 
@@ -543,6 +604,7 @@ void am_sim_free(am_sim *sim) {
     free(sim->epochs);
     free(sim->site_reward);
     am_learner_free(sim->learner);
+    free(sim->changes);
     free(sim->spk);
     free(sim->uspk);
     free(sim->spk_t);
@@ -1103,6 +1165,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         if (am_rate_get_state(sim->rnet) != rs && (st = am_rate_set_state(sim->rnet, rs, err)))
             return st;
         am_place_rates(sim->place, a, sim->drive);
+        if (sim->loop_rest && rs != AM_RATE_RUN) loop_drive(sim);
         st = am_rate_set_drive_rates(sim->rnet, sim->drive, err);
         st = st ? st : am_rate_step(sim->rnet, sim->net_substeps, err);
         if (st) return st;
@@ -1168,14 +1231,21 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         double u = am_rng_u01(sim->s_reward, (uint64_t)sim->step, (uint32_t)a->site, 0);
         if (mag > 0 && u < sim->reward_prob) {
             sim->sum.rewards++;
-            if (sim->learner) am_learner_arrival(sim->learner, mag, sim->t);
+            if (sim->learner && (st = am_learner_arrival(sim->learner, mag, sim->t, err)))
+                return st;
             st = log_event(sim, EV_REWARD, a->site, mag, err);
         } else {
-            if (sim->learner) am_learner_arrival(sim->learner, 0.0, sim->t);
+            if (sim->learner && (st = am_learner_arrival(sim->learner, 0.0, sim->t, err)))
+                return st;
             sim->sum.omissions++;
             st = log_event(sim, EV_OMISSION, a->site, 0, err);
         }
         if (st) return st;
+        while (sim->next_change < sim->n_changes &&
+               sim->changes[sim->next_change].lap <= sim->sum.laps) {
+            const reward_change *c = &sim->changes[sim->next_change++];
+            if ((st = am_sim_set_reward(sim, c->site, c->magnitude, err))) return st;
+        }
     }
 
     if (!sim->manual) {

@@ -1,0 +1,147 @@
+/* am_learner (the simulation's TD learner) and the learner inside am_sim: lived spikes and
+ * arrivals, online events at rest, the closed loop's eligibility tags and drive, the reward
+ * schedule, and config errors. */
+#include <stdlib.h>
+
+#include "am_learner.h"
+#include "am_schema.h"
+#include "am_sim.h"
+#include "am_test.h"
+
+static am_config *config(const char *const *sets, int n) {
+    am_error err = {0};
+    am_config *c = am_schema_config_alloc(&err);
+    CHECK(c != NULL);
+    for (int i = 0; c && i < n; i++) {
+        am_status st = am_config_set(c, sets[i], &err);
+        if (st) fprintf(stderr, "%s\n", err.msg);
+        CHECK(st == AM_OK);
+    }
+    return c;
+}
+
+/* Units 0..4 fire one after the other on the way (unit k at t = 0.2 k .. 0.2 k + 0.1), then the
+ * rat arrives with r = 1 at t = 1: the terminal error is r - V = 1 (nothing learned yet), the
+ * loop drive of the last unit is loop_base + loop_gain x 1, earlier units get less (their tags
+ * decayed), units that never fired none; the drive lasts until the rat is on its way again. */
+static void closed_loop_tags_and_drive(void) {
+    const char *sets[] = {"td.enabled=true",  "td.closed_loop=true", "td.bin_spikes=5",
+                          "td.tag_tau_s=0.5", "td.loop_base_hz=2",   "td.loop_gain_hz=3"};
+    am_config *c = config(sets, 6);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l) return;
+    CHECK(am_learner_closed_loop(l));
+    CHECK(am_learner_loop_drive(l) == NULL);
+    am_spike sp[1];
+    for (int k = 0; k < 1000; k++) {
+        double t = (k + 1) * 0.001;
+        int unit = k / 200;
+        size_t n = (k % 200) < 100 && (k % 10) == 0;
+        sp[0] = (am_spike){t, unit};
+        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+    }
+    CHECK(am_learner_arrival(l, 1.0, 1.0, &err) == AM_OK);
+    const double *d = am_learner_loop_drive(l);
+    CHECK(d != NULL);
+    if (!d) return;
+    CHECK_NEAR(d[4], 2 + 3 * 1.0, 1e-9);
+    for (int k = 0; k < 4; k++)
+        CHECK(d[k] > 0 && d[k] < d[k + 1]);
+    /* unit 3's tag: 10 spikes 0.1-0.2 s before unit 4's burst, decayed by exp(-0.2 / 0.5) more */
+    CHECK_NEAR(d[3] / d[4], exp(-0.2 / 0.5), 0.05);
+    for (int k = 5; k < 10; k++)
+        CHECK(d[k] == 0.0);
+    /* at the site (not lived) the drive stays; back on the way it is gone */
+    CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, 1.001, 0, &err) == AM_OK);
+    CHECK(am_learner_loop_drive(l) == d);
+    sp[0] = (am_spike){1.002, 7};
+    CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, 1.002, 0, &err) == AM_OK);
+    CHECK(am_learner_loop_drive(l) == NULL);
+    /* a negative error below -loop_base / loop_gain gives no drive at all */
+    for (int k = 0; k < 20; k++) {
+        sp[0] = (am_spike){1.003 + 0.001 * k, 7};
+        CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, 1.003 + 0.001 * k, 0, &err) == AM_OK);
+    }
+    const am_td *td = am_learner_td(l);
+    double w7 = am_td_weights(td)[7];
+    CHECK(am_learner_arrival(l, -5.0, 1.1, &err) == AM_OK); /* delta = -5 - V */
+    CHECK(am_td_weights(td)[7] < w7);
+    d = am_learner_loop_drive(l);
+    CHECK(d != NULL);
+    for (int k = 0; d && k < 10; k++)
+        CHECK(d[k] == 0.0);
+    am_learner_free(l);
+    am_config_free(c);
+}
+
+/* At rest, a burst of the population is an awake replay event; in sleep a sleep replay event. */
+static void events_at_rest_and_sleep(void) {
+    const char *sets[] = {"td.enabled=true", "td.bin_spikes=4", "td.burst_warmup_s=0.2"};
+    am_config *c = config(sets, 3);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 50, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l) return;
+    am_spike sp[8];
+    for (int phase = 0; phase < 2; phase++) {
+        am_net_state st = phase == 0 ? AM_NET_REST : AM_NET_SLEEP;
+        for (int k = 0; k < 2000; k++) {
+            double t = phase * 2.0 + (k + 1) * 0.001;
+            int burst = k >= 1500 && k < 1560;
+            size_t n = burst ? 8 : (k % 5 == 0 ? 1 : 0);
+            for (size_t i = 0; i < n; i++)
+                sp[i] = (am_spike){t, (int)((k * 7 + i * 3) % 50)};
+            CHECK(am_learner_step(l, sp, n, st, 0, 0, t, 0, &err) == AM_OK);
+        }
+    }
+    CHECK(am_learner_finish(l, 4.0, &err) == AM_OK);
+    const am_td *td = am_learner_td(l);
+    CHECK(am_td_n_updates(td, AM_TD_AWAKE) > 0);
+    CHECK(am_td_n_updates(td, AM_TD_SLEEP) > 0);
+    CHECK(am_td_n_updates(td, AM_TD_RUN) == 0);
+    am_learner_free(l);
+    am_config_free(c);
+}
+
+/* reward.changes: the magnitudes change after the given arrivals and are logged; bad schedules
+ * are refused with the key named. */
+static void reward_schedule(void) {
+    const char *sets[] = {"protocol.epochs=run 6 laps", "cells.n=50",
+                          "reward.changes=lap 2 site 1 = 3, lap 4 site 0 = 0"};
+    am_config *c = config(sets, 3);
+    am_error err = {0};
+    am_sim *sim = am_sim_alloc(c, &err);
+    CHECK(sim != NULL);
+    if (!sim) return;
+    CHECK(am_sim_run(sim, NULL, NULL, NULL, &err) == AM_OK);
+    am_sim_summary s = am_sim_get_summary(sim);
+    /* arrivals alternate 1, 0, 1, 0, 1, 0: lap 5 (site 1, after lap 2) rewarded, lap 6 (site 0,
+     * after lap 4) an omission */
+    CHECK(s.laps == 6 && s.rewards == 5 && s.omissions == 1);
+    am_sim_free(sim);
+    am_config_free(c);
+    const char *bad[] = {"reward.changes=lap 4 site 1 = 3, lap 2 site 1 = 1"};
+    c = config(bad, 1);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "reward.changes");
+    am_config_free(c);
+    const char *bad2[] = {"reward.changes=lap 1 site 7 = 3"};
+    c = config(bad2, 1);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "site");
+    am_config_free(c);
+    const char *bad3[] = {"td.enabled=true", "td.closed_loop=true"};
+    c = config(bad3, 2);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "td.closed_loop");
+    am_config_free(c);
+}
+
+int main(void) {
+    RUN_TEST(closed_loop_tags_and_drive);
+    RUN_TEST(events_at_rest_and_sleep);
+    RUN_TEST(reward_schedule);
+    return TEST_REPORT();
+}
