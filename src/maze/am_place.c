@@ -79,6 +79,10 @@ struct am_place {
     int n_entries;
     /* excess variance: gain of every cell for block gain_block */
     float *gain;
+    /* the same gains in double, as gain_of_block returns them (1 for cells without a field, which
+     * have no field term: never applied): am_place_rates reads them instead of drawing every
+     * cell's gain again at every call */
+    double *gain_d;
     int64_t gain_block;
     int max_list;
     /* spike state */
@@ -320,6 +324,7 @@ void am_place_free(am_place *pc) {
     free(pc->e_cell);
     free(pc->base_pkg);
     free(pc->gain);
+    free(pc->gain_d);
     free(pc->rem);
     free(pc->rem_w);
     free(pc);
@@ -615,7 +620,10 @@ am_place *am_place_alloc(const am_maze *maze, const am_place_params *p, am_strea
     pc->bg_rem = -log(am_rng_u01(spikes, 0, (uint32_t)pc->n, NO_DRAW));
     pc->base_pkg = malloc((size_t)(pc->n_entries + 1) * sizeof *pc->base_pkg);
     pc->gain = calloc((size_t)pc->n, sizeof *pc->gain);
-    if (!pc->base_pkg || !pc->gain) goto nomem;
+    pc->gain_d = malloc((size_t)pc->n * sizeof *pc->gain_d);
+    if (!pc->base_pkg || !pc->gain || !pc->gain_d) goto nomem;
+    for (int i = 0; i < pc->n; i++)
+        pc->gain_d[i] = 1.0;
     if (pc->n_entries) memcpy(pc->base_pkg, pc->e_pkg, (size_t)pc->n_entries * sizeof *pc->e_pkg);
     pc->gain_block = INT64_MIN;
     update_gains(pc, 0);
@@ -656,8 +664,11 @@ static int64_t block_of(const am_place *pc, double t) {
 /* Brings every cell's gain, and the fast entries' peaks, to block b. */
 static void update_gains(am_place *pc, int64_t b) {
     if (pc->gain_block == b) return;
-    for (int j = 0; j < pc->n_act; j++) /* cells without a field have no field term */
-        pc->gain[pc->act[j]] = (float)gain_of_block(pc, pc->act[j], b);
+    for (int j = 0; j < pc->n_act; j++) { /* cells without a field have no field term */
+        const double g = gain_of_block(pc, pc->act[j], b);
+        pc->gain_d[pc->act[j]] = g;
+        pc->gain[pc->act[j]] = (float)g;
+    }
     /* fast entries hold cell indices (-1 for padding); generic entries hold active indices and
      * take the gain in generic_inputs */
     for (int l = 0; l < pc->n_lists; l++)
@@ -751,6 +762,22 @@ static int generic_inputs(const am_place *pc, const am_agent_state *s, const kin
     return pad4(n, off, pkg);
 }
 
+/* out = (out > 0 ? out g : out) + out_rate: the gain and background steps of am_place_rates,
+ * as one branch-free loop. */
+AM_CLONES static void apply_gains(double *restrict out, const double *restrict g, int n,
+                                  double out_rate) {
+    for (int i = 0; i < n; i++) { /* integer-mask select: a double ternary stays scalar */
+        uint64_t x, y, m = (uint64_t)0 - (uint64_t)(out[i] > 0.0);
+        const double gx = out[i] * g[i];
+        memcpy(&x, &gx, sizeof x);
+        memcpy(&y, &out[i], sizeof y);
+        x = (x & m) | (y & ~m);
+        double v;
+        memcpy(&v, &x, sizeof v);
+        out[i] = v + out_rate;
+    }
+}
+
 void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
     if (!pc || !out) return;
     for (int i = 0; i < pc->n; i++)
@@ -775,6 +802,12 @@ void am_place_rates(const am_place *pc, const am_agent_state *s, double *out) {
         }
         if (pc->p.variability > 0.0) {
             int64_t b = block_of(pc, s->t);
+            /* am_place_step at s->t brought the gains to block b: apply them with the out rate
+             * in one vector loop (the same bits as below) */
+            if (b == pc->gain_block) {
+                apply_gains(out, pc->gain_d, pc->n, pc->p.out_rate);
+                return;
+            }
             for (int i = 0; i < pc->n; i++)
                 if (out[i] > 0.0) out[i] *= gain_of_block(pc, i, b);
         }

@@ -1,5 +1,6 @@
 #include "am_rate.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,20 +8,35 @@
 #include "am_rng.h"
 #include "am_vmath.h"
 
+/* One non-zero weight of a row: target unit and weight (a copy of w[j n + i]). */
+typedef struct am_rate_nz {
+    int i;
+    float w;
+} am_rate_nz;
+
+#define FLAG_EVENT 1u
+#define FLAG_ACTIVE 2u
+
 struct am_rate {
     am_rate_params p;
     am_rate_state state;
     long steps;
     long n_spikes;
     double *r, *a, *x, *s, *d, *h;
+    double *d_next;      /* am_rate_set_drive_rates writes here, then swaps it with d */
     double *acc, *thr;   /* spike time rescaling */
     double *nacc, *nthr; /* noise-kick time rescaling */
     uint64_t *k_spk, *k_kick;
-    int *act; /* active units of the step */
-    float *w; /* n x n, w[j n + i]: j -> i */
-    int *nz;  /* n x n: nz[j n + k], k < nnz[j], the targets i with w[j n + i] != 0 */
+    int *act;       /* active units (r >= AM_RATE_R_MIN_HZ) at the start of the step, na of them */
+    int na;         /* (found by the previous step's unit update) */
+    double sum_r;   /* sum of r at the start of the step (lane-wise sums of that update) */
+    uint8_t *flags; /* per block of AM_VBLOCK units: FLAG_EVENT, FLAG_ACTIVE (any unit of it) */
+    float *w;       /* n x n, w[j n + i]: j -> i */
+    am_rate_nz *nz; /* n x n: nz[j n + k], k < nnz[j], the targets i with w[j n + i] != 0 and
+                       their weights (a contiguous copy of the row's non-zeros) */
     int *nnz;
-    double q; /* slow global inhibition (Hz) */
+    uint8_t *stale; /* row j's weights in nz may be older than w (learning since) */
+    double q;       /* slow global inhibition (Hz) */
     double mean_r;
     am_stream s_spk, s_noise, s_lfp;
     double f_r, f_a, f_q, f_s; /* exponential-Euler factors 1 - exp(-dt / tau) */
@@ -127,17 +143,21 @@ am_rate *am_rate_alloc(const am_rate_params *p, am_error *err) {
     }
     net->p = *p;
     const size_t n = (size_t)p->n;
-    double **vec[] = {&net->r, &net->a,   &net->x,   &net->s,    &net->d,
-                      &net->h, &net->acc, &net->thr, &net->nacc, &net->nthr};
+    double **vec[] = {&net->d_next, &net->r,   &net->a,   &net->x,    &net->s,   &net->d,
+                      &net->h,      &net->acc, &net->thr, &net->nacc, &net->nthr};
     for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++)
         if (!(*vec[k] = calloc(n, sizeof(double)))) goto nomem;
     net->k_spk = calloc(n, sizeof *net->k_spk);
     net->k_kick = calloc(n, sizeof *net->k_kick);
     net->act = calloc(n, sizeof *net->act);
+    net->flags = calloc(n / AM_VBLOCK + 1, sizeof *net->flags);
     net->w = calloc(n * n, sizeof *net->w);
     net->nz = malloc(n * n * sizeof *net->nz);
     net->nnz = calloc(n, sizeof *net->nnz);
-    if (!net->k_spk || !net->k_kick || !net->act || !net->w || !net->nz || !net->nnz) goto nomem;
+    net->stale = calloc(n, sizeof *net->stale);
+    if (!net->k_spk || !net->k_kick || !net->act || !net->flags || !net->w || !net->nz ||
+        !net->nnz || !net->stale)
+        goto nomem;
     net->s_spk = am_stream_make(p->seed, "rate.spikes");
     net->s_noise = am_stream_make(p->seed, "rate.noise");
     net->s_lfp = am_stream_make(p->seed, "rate.lfp");
@@ -165,6 +185,7 @@ void am_rate_free(am_rate *net) {
     free(net->x);
     free(net->s);
     free(net->d);
+    free(net->d_next);
     free(net->h);
     free(net->acc);
     free(net->thr);
@@ -173,9 +194,11 @@ void am_rate_free(am_rate *net) {
     free(net->k_spk);
     free(net->k_kick);
     free(net->act);
+    free(net->flags);
     free(net->w);
     free(net->nz);
     free(net->nnz);
+    free(net->stale);
     free(net);
 }
 
@@ -190,16 +213,28 @@ am_rate_state am_rate_get_state(const am_rate *net) {
     return net->state;
 }
 
+/* d[i] = v[i], or 0 below AM_RATE_TINY: rates far out in a Gaussian field's tail are subnormal
+ * (e.g. 1e-310 Hz), and one subnormal operand slows the unit update a hundredfold. Returns 1 if
+ * every v[i] is finite and >= 0. One vector loop (called every step). */
+AM_VMATH_CLONES static int copy_drive(double *restrict d, const double *restrict v, int n) {
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        ok &= (v[i] >= 0.0) & (v[i] <= DBL_MAX);
+        d[i] = v[i] > AM_RATE_TINY ? v[i] : 0.0;
+    }
+    return ok;
+}
+
 am_status am_rate_set_drive_rates(am_rate *net, const double *rates_hz, am_error *err) {
     if (!rates_hz) return am_error_set(err, AM_EINVAL, "rate: no drive rates given");
-    for (int i = 0; i < net->p.n; i++)
-        if (!nonneg_finite(rates_hz[i]))
-            return am_error_set(err, AM_EINVAL, "rate: drive rate of unit %d is %g Hz", i,
-                                rates_hz[i]);
-    /* rates far out in a Gaussian field's tail are subnormal (e.g. 1e-310 Hz), and one
-     * subnormal operand slows the unit update a hundredfold; below AM_RATE_TINY a drive is 0 */
-    for (int i = 0; i < net->p.n; i++)
-        net->d[i] = rates_hz[i] > AM_RATE_TINY ? rates_hz[i] : 0.0;
+    if (!copy_drive(net->d_next, rates_hz, net->p.n)) /* d unchanged */
+        for (int i = 0; i < net->p.n; i++)
+            if (!nonneg_finite(rates_hz[i]))
+                return am_error_set(err, AM_EINVAL, "rate: drive rate of unit %d is %g Hz", i,
+                                    rates_hz[i]);
+    double *t = net->d;
+    net->d = net->d_next;
+    net->d_next = t;
     return AM_OK;
 }
 
@@ -213,33 +248,91 @@ typedef struct unit_consts {
     double dt, nu_dt, g_place, f_s, f_r, f_a, k_a, th, r_max, inv_rec, u;
 } unit_consts;
 
-/* The continuous part of every unit's step (exponential Euler; rates, adaptation and background
+/* The continuous part of unit i's step (exponential Euler; rates, adaptation and background
  * below AM_RATE_TINY flushed to 0: subnormals cost 100x), then the integrals that time the next
- * spike and kick. Integer-mask selects instead of branches, compiled per vector ISA
- * (AM_VMATH_CLONES): the same bits as a scalar loop. */
-AM_VMATH_CLONES static void update_units(const unit_consts *restrict kp, int n,
-                                         const double *restrict h, const double *restrict d,
-                                         double *restrict r, double *restrict av,
-                                         double *restrict xv, double *restrict sv,
-                                         double *restrict acc, double *restrict nacc) {
+ * spike and kick. Adds the new rate to *sum; returns the masks (all ones: true) of "a kick or a
+ * spike is due" in *ev and of "r >= AM_RATE_R_MIN_HZ" in *act. Integer-mask selects instead of
+ * branches: the same bits in every vector lane and in scalar code. */
+__attribute__((always_inline)) static inline void
+unit_update(const unit_consts *restrict kp, int i, double *restrict h, const double *restrict d,
+            double *restrict r, double *restrict av, double *restrict xv, double *restrict sv,
+            double *restrict acc, double *restrict nacc, const double *restrict thr,
+            const double *restrict nthr, double *sum, uint64_t *ev, uint64_t *act) {
     const unit_consts k = *kp;
-    for (int i = 0; i < n; i++) {
-        const double hi = h[i] + k.g_place * d[i] + sv[i] - av[i] - k.th;
-        const double top = am_vmath_select(am_vmath_gt(hi, k.r_max), k.r_max, hi);
-        const double f = am_vmath_select(am_vmath_gt(hi, 0.0), top, 0.0);
-        const double r0 = r[i];
-        const double r1 = r0 + (f - r0) * k.f_r;
-        const double a1 = av[i] + (k.k_a * r0 - av[i]) * k.f_a;
-        const double s1 = sv[i] * k.f_s;
-        const double x1 = xv[i] + k.dt * ((1 - xv[i]) * k.inv_rec - k.u * xv[i] * r0);
-        const double rn = am_vmath_select(am_vmath_gt(r1, AM_RATE_TINY), r1, 0.0);
-        r[i] = rn;
-        av[i] = am_vmath_select(am_vmath_gt(a1, AM_RATE_TINY), a1, 0.0);
-        sv[i] = am_vmath_select(am_vmath_gt(s1, AM_RATE_TINY), s1, 0.0);
-        const double x_top = am_vmath_select(am_vmath_gt(x1, 1.0), 1.0, x1);
-        xv[i] = am_vmath_select(am_vmath_gt(0.0, x1), 0.0, x_top);
-        acc[i] += rn * k.dt;
-        nacc[i] += k.nu_dt;
+    const double hi = h[i] + k.g_place * d[i] + sv[i] - av[i] - k.th;
+    h[i] = 0; /* ready for the next step's sums */
+    const double top = am_vmath_select(am_vmath_gt(hi, k.r_max), k.r_max, hi);
+    const double f = am_vmath_select(am_vmath_gt(hi, 0.0), top, 0.0);
+    const double r0 = r[i];
+    const double r1 = r0 + (f - r0) * k.f_r;
+    const double a1 = av[i] + (k.k_a * r0 - av[i]) * k.f_a;
+    const double s1 = sv[i] * k.f_s;
+    const double x1 = xv[i] + k.dt * ((1 - xv[i]) * k.inv_rec - k.u * xv[i] * r0);
+    const double rn = am_vmath_select(am_vmath_gt(r1, AM_RATE_TINY), r1, 0.0);
+    r[i] = rn;
+    av[i] = am_vmath_select(am_vmath_gt(a1, AM_RATE_TINY), a1, 0.0);
+    sv[i] = am_vmath_select(am_vmath_gt(s1, AM_RATE_TINY), s1, 0.0);
+    const double x_top = am_vmath_select(am_vmath_gt(x1, 1.0), 1.0, x1);
+    xv[i] = am_vmath_select(am_vmath_gt(0.0, x1), 0.0, x_top);
+    const double ac = acc[i] + rn * k.dt, nac = nacc[i] + k.nu_dt;
+    acc[i] = ac;
+    nacc[i] = nac;
+    *sum += rn;
+    /* ~(b > a) is a >= b here (no NaN: everything above is finite) */
+    *ev = ~am_vmath_gt(thr[i], ac) | ~am_vmath_gt(nthr[i], nac);
+    *act = ~am_vmath_gt(AM_RATE_R_MIN_HZ, rn);
+}
+
+/* Every unit's continuous step, in blocks of AM_VBLOCK (vector clones: the same bits as the scalar
+ * loop). flags[b]: FLAG_EVENT if a unit of block b has a kick or spike due, FLAG_ACTIVE if one
+ * ends the step at r >= AM_RATE_R_MIN_HZ. Returns the sum of the new rates (lane-wise partial sums,
+ * added in a fixed order: the same bits on every ISA). */
+AM_VMATH_CLONES static double
+update_units(const unit_consts *restrict kp, int n, double *restrict h, const double *restrict d,
+             double *restrict r, double *restrict av, double *restrict xv, double *restrict sv,
+             double *restrict acc, double *restrict nacc, const double *restrict thr,
+             const double *restrict nthr, uint8_t *restrict flags) {
+    double lane[AM_VBLOCK] = {0};
+    int b = 0;
+    for (; (b + 1) * AM_VBLOCK <= n; b++) {
+        uint64_t ev_any = 0, act_any = 0;
+        for (int l = 0; l < AM_VBLOCK; l++) {
+            uint64_t ev, act;
+            unit_update(kp, b * AM_VBLOCK + l, h, d, r, av, xv, sv, acc, nacc, thr, nthr, &lane[l],
+                        &ev, &act);
+            ev_any |= ev;
+            act_any |= act;
+        }
+        flags[b] = (uint8_t)((ev_any ? FLAG_EVENT : 0u) | (act_any ? FLAG_ACTIVE : 0u));
+    }
+    uint64_t ev_any = 0, act_any = 0;
+    for (int i = b * AM_VBLOCK; i < n; i++) { /* the last, partial block */
+        uint64_t ev, act;
+        unit_update(kp, i, h, d, r, av, xv, sv, acc, nacc, thr, nthr, &lane[i - b * AM_VBLOCK], &ev,
+                    &act);
+        ev_any |= ev;
+        act_any |= act;
+    }
+    if (b * AM_VBLOCK < n)
+        flags[b] = (uint8_t)((ev_any ? FLAG_EVENT : 0u) | (act_any ? FLAG_ACTIVE : 0u));
+    double sum = 0;
+    for (int l = 0; l < AM_VBLOCK; l++)
+        sum += lane[l];
+    return sum;
+}
+
+/* h += pj w over the non-zeros of a row (the contiguous copy). */
+static void add_sparse(double *restrict h, const am_rate_nz *restrict e, int m, double pj) {
+    for (int k = 0; k < m; k++)
+        h[e[k].i] += pj * (double)e[k].w;
+}
+
+/* The same, refreshing the copy from w first (the row learned since it was last copied). */
+static void add_sparse_refresh(double *restrict h, am_rate_nz *restrict e, int m,
+                               const float *restrict wj, double pj) {
+    for (int k = 0; k < m; k++) {
+        e[k].w = wj[e[k].i];
+        h[e[k].i] += pj * (double)e[k].w;
     }
 }
 
@@ -250,27 +343,26 @@ static void step_once(am_rate *net) {
     const double dt = p->dt;
     double *restrict h = net->h;
 
-    /* 1. recurrent input from the active units (start-of-step rates and resources) */
-    int na = 0;
-    double sum_r = 0;
-    for (int j = 0; j < n; j++) {
-        sum_r += net->r[j];
-        if (net->r[j] >= AM_RATE_R_MIN_HZ) net->act[na++] = j;
-    }
+    /* 1. recurrent input from the active units (start-of-step rates and resources; the active
+     *    set and the summed rate come from the previous step's unit update) */
+    const int na = net->na;
+    const double sum_r = net->sum_r;
     net->mean_r = sum_r / n;
-    memset(h, 0, (size_t)n * sizeof *h);
+    /* h is 0 here: the previous unit update (or am_rate_alloc, am_rate_normalise) cleared it */
     const double g = sp->ee_transmission * p->ee_gain;
     for (int k = 0; k < na; k++) {
         const int j = net->act[k];
         const float *restrict wj = net->w + (size_t)j * (size_t)n;
-        const int *restrict nzj = net->nz + (size_t)j * (size_t)n;
+        am_rate_nz *nzj = net->nz + (size_t)j * (size_t)n;
         const double pj = g * net->x[j] * net->r[j];
         if (8 * net->nnz[j] > n) { /* a dense row: a vector loop over all units beats the
                                       gather (the zeros add +0 to h >= 0: same bits) */
             add_row(h, wj, pj, n);
+        } else if (net->stale[j]) {
+            add_sparse_refresh(h, nzj, net->nnz[j], wj, pj);
+            net->stale[j] = 0;
         } else {
-            for (int k2 = 0; k2 < net->nnz[j]; k2++)
-                h[nzj[k2]] += pj * (double)wj[nzj[k2]];
+            add_sparse(h, nzj, net->nnz[j], pj);
         }
     }
 
@@ -280,18 +372,21 @@ static void step_once(am_rate *net) {
         for (int k = 0; k < na; k++) {
             const int j = net->act[k];
             float *wj = net->w + (size_t)j * (size_t)n;
-            int *nzj = net->nz + (size_t)j * (size_t)n;
+            am_rate_nz *nzj = net->nz + (size_t)j * (size_t)n;
             const double cj = c * net->r[j];
             for (int m = 0; m < na; m++) {
                 const int i = net->act[m];
                 if (i == j) continue;
-                if (wj[i] == 0) nzj[net->nnz[j]++] = i; /* first weight of the pair */
-                wj[i] += (float)(cj * net->r[i]);
+                const float w1 = wj[i] + (float)(cj * net->r[i]);
+                if (wj[i] == 0 && w1 != 0) nzj[net->nnz[j]++].i = i; /* first weight of the pair */
+                wj[i] = w1;
             }
+            net->stale[j] = 1;
         }
     }
 
-    /* 3. units: the continuous part (branch-free), then the point events (kicks, spikes) */
+    /* 3. units: the continuous part (branch-free, vectorised), then the point events (kicks,
+     *    spikes) and the next step's active set, only in the blocks that have any */
     const double inh = p->inh_gain * net->mean_r + net->q;
     const double t_end = (double)(net->steps + 1) * dt;
     const double nu_dt = sp->noise_rate_hz * dt, g_place = sp->place_gain;
@@ -299,23 +394,37 @@ static void step_once(am_rate *net) {
     const double th = p->theta_hz + inh, r_max = p->r_max_hz;
     const double inv_rec = 1.0 / p->stp_tau_rec_s, u = p->stp_u;
     const unit_consts uc = {dt, nu_dt, g_place, f_s, f_r, f_a, k_a, th, r_max, inv_rec, u};
-    update_units(&uc, n, h, net->d, net->r, net->a, net->x, net->s, net->acc, net->nacc);
+    net->sum_r = update_units(&uc, n, h, net->d, net->r, net->a, net->x, net->s, net->acc,
+                              net->nacc, net->thr, net->nthr, net->flags);
     double *restrict sv = net->s, *restrict acc = net->acc, *restrict nacc = net->nacc;
-    for (int i = 0; i < n; i++) {
-        /* background kicks (they enter the next step's input) */
-        while (nacc[i] >= net->nthr[i]) {
-            nacc[i] -= net->nthr[i];
-            sv[i] += sp->noise_amp_hz;
-            net->nthr[i] = draw_threshold(net->s_noise, ++net->k_kick[i], i, 0);
-        }
-        /* spikes: time rescaling of the step's rate */
-        if (acc[i] >= net->thr[i]) {
-            acc[i] -= net->thr[i];
-            net->thr[i] = draw_threshold(net->s_spk, ++net->k_spk[i], i, 0);
-            net->n_spikes++;
-            if (net->spike_fn) net->spike_fn(net->spike_user, i, t_end);
+    int na_next = 0;
+    const double *restrict r = net->r;
+    for (int i0 = 0; i0 < n; i0 += AM_VBLOCK) {
+        const unsigned fl = net->flags[i0 / AM_VBLOCK];
+        const int i1 = i0 + AM_VBLOCK < n ? i0 + AM_VBLOCK : n;
+        if (fl & FLAG_ACTIVE)
+            for (int i = i0; i < i1; i++) { /* no branch on the unit */
+                net->act[na_next] = i;
+                na_next += r[i] >= AM_RATE_R_MIN_HZ;
+            }
+        if (!(fl & FLAG_EVENT)) continue;
+        for (int i = i0; i < i1; i++) {
+            /* background kicks (they enter the next step's input) */
+            while (nacc[i] >= net->nthr[i]) {
+                nacc[i] -= net->nthr[i];
+                sv[i] += sp->noise_amp_hz;
+                net->nthr[i] = draw_threshold(net->s_noise, ++net->k_kick[i], i, 0);
+            }
+            /* spikes: time rescaling of the step's rate */
+            if (acc[i] >= net->thr[i]) {
+                acc[i] -= net->thr[i];
+                net->thr[i] = draw_threshold(net->s_spk, ++net->k_spk[i], i, 0);
+                net->n_spikes++;
+                if (net->spike_fn) net->spike_fn(net->spike_user, i, t_end);
+            }
         }
     }
+    net->na = na_next;
     net->q += (p->slow_inh_gain * net->mean_r - net->q) * net->f_q;
     if (net->q < AM_RATE_TINY) net->q = 0;
 
@@ -339,7 +448,7 @@ am_status am_rate_normalise(am_rate *net, am_error *err) {
     (void)err;
     const int n = net->p.n;
     const double prune = AM_RATE_W_PRUNE * net->p.w_sum_max;
-    double *sum = net->h; /* scratch: h is recomputed at the next step */
+    double *sum = net->h; /* scratch, cleared again below (a step expects h = 0) */
     memset(sum, 0, (size_t)n * sizeof *sum);
     for (int j = 0; j < n; j++) {
         const float *wj = net->w + (size_t)j * (size_t)n;
@@ -350,14 +459,16 @@ am_status am_rate_normalise(am_rate *net, am_error *err) {
         sum[i] = sum[i] > net->p.w_sum_max ? net->p.w_sum_max / sum[i] : 1.0;
     for (int j = 0; j < n; j++) {
         float *wj = net->w + (size_t)j * (size_t)n;
-        int *nzj = net->nz + (size_t)j * (size_t)n;
+        am_rate_nz *nzj = net->nz + (size_t)j * (size_t)n;
         net->nnz[j] = 0;
+        net->stale[j] = 0;
         for (int i = 0; i < n; i++) {
             double v = wj[i] * sum[i];
             wj[i] = v < prune ? 0.0f : (float)v;
-            if (wj[i] != 0) nzj[net->nnz[j]++] = i;
+            if (wj[i] != 0) nzj[net->nnz[j]++] = (am_rate_nz){i, wj[i]};
         }
     }
+    memset(sum, 0, (size_t)n * sizeof *sum);
     return AM_OK;
 }
 
@@ -411,8 +522,10 @@ am_status am_rate_set_weights(am_rate *net, const float *w, size_t n_w, am_error
     for (size_t j = 0; j < n; j++) {
         net->w[j * n + j] = 0;
         net->nnz[j] = 0;
+        net->stale[j] = 0;
         for (size_t i = 0; i < n; i++)
-            if (net->w[j * n + i] != 0) net->nz[j * n + (size_t)net->nnz[j]++] = (int)i;
+            if (net->w[j * n + i] != 0)
+                net->nz[j * n + (size_t)net->nnz[j]++] = (am_rate_nz){(int)i, net->w[j * n + i]};
     }
     return AM_OK;
 }

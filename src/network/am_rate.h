@@ -15,6 +15,10 @@
  *   dW_ij/dt      = eta r_i r_j   (i != j; only in states with plasticity on)
  * Units below AM_RATE_R_MIN_HZ neither transmit nor learn (the sums run over the active units and
  * their non-zero weights only: a step costs O(n + active units x non-zero weights per unit)).
+ * W is kept dense (n x n floats) and, per row, as a contiguous list of its non-zeros (target,
+ * weight; 8 bytes each, n x n reserved), refreshed from the dense row after learning. The per-unit
+ * update runs in vector blocks of AM_VBLOCK (the same bits on every ISA clone); the active set
+ * and the summed rate of the next step come out of it.
  * <r> is the mean rate over the n units, d_i the place-cell drive (Hz, am_rate_set_drive_rates),
  * g_ach, g_place, nu, A and plasticity are set per behavioural state. r, a, q, s: exponential
  * Euler at dt (exact for inputs held over the step); x: forward Euler. Kicks drawn in a step enter
