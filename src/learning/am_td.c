@@ -609,10 +609,14 @@ int am_td_calibration(const am_td *td, double *lag_s, double *d2, long *count, i
 
 double am_td_dtau_of(const am_td *td, double d2) {
     if (!am_td_calibrated(td)) return NAN;
-    double x0 = 0.0, y0 = 0.0; /* (d2, lag), made monotone in d2 */
-    for (int j = 0; j < N_LAGS; j++) {
+    /* (d2 above the noise floor of adjacent bins, lag), made monotone in d2 */
+    const double floor = td->d2_sum[0] / (double)td->lag_count[0];
+    d2 -= floor;
+    if (!(d2 > 0)) return 0.0;
+    double x0 = 0.0, y0 = 0.0;
+    for (int j = 1; j < N_LAGS; j++) {
         double lag = td->lag_sum[j] / (double)td->lag_count[j];
-        double y = td->d2_sum[j] / (double)td->lag_count[j];
+        double y = td->d2_sum[j] / (double)td->lag_count[j] - floor;
         if (y <= x0) continue; /* saturated or noisy: not increasing */
         if (d2 <= y) return y0 + (lag - y0) * (d2 - x0) / (y - x0);
         x0 = y;

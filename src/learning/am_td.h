@@ -31,8 +31,11 @@
  *     lived time dtau comes from the displacement of the population vector, d2 = |phi' - phi|^2,
  *     through a calibration made while running: the mean d2 between lived bins dtau apart, for
  *     dtau in {one bin, 25, 50, 100, 200, 400, 800, 1600 ms} (bins while moving, within one
- *     stretch), inverted piecewise linearly through (0, 0) and clamped at the longest lag. A
- *     stationary event (d2 at the noise floor of adjacent bins) has dtau of about one running bin.
+ *     stretch). The mean d2 of adjacent bins is the noise floor (two samples of nearly the same
+ *     place); d2 minus the floor is mapped to lived time piecewise linearly through (0, 0) and the
+ *     longer lags' points (each minus the floor; points that do not increase are skipped), clamped
+ *     at the longest lag. A stationary event (d2 at the floor) has dtau = 0: it neither discounts
+ *     nor earns reward, and cannot inflate a value by replaying one place over and over.
  *     Until every lag has min_calibration samples, replay does not update the critic.
  *  2. Orientation: a forward model learned while running, F[i][j] += pre_i phi'_j, with pre an
  *     exponentially decaying trace (fwd_tau_s) of the lived bins before phi', says which cells

@@ -25,7 +25,7 @@ struct am_learner {
     int tb_td, tb_ev, tb_vta;
     /* closed loop */
     int loop;
-    double tag_decay, loop_base, loop_gain;
+    double tag_decay, loop_base, loop_gain, loop_hold, loop_t0;
     double *tag, *drive;
     int drive_on;
     long n_terminal;
@@ -118,6 +118,7 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
         l->tag_decay = exp(-dt / am_config_double(cfg, "td.tag_tau_s"));
         l->loop_base = am_config_double(cfg, "td.loop_base_hz");
         l->loop_gain = am_config_double(cfg, "td.loop_gain_hz");
+        l->loop_hold = am_config_double(cfg, "td.loop_hold_s");
         l->tag = calloc((size_t)n_units, sizeof *l->tag);
         l->drive = calloc((size_t)n_units, sizeof *l->drive);
         if (!l->tag || !l->drive) {
@@ -253,6 +254,7 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
     if (l->loop) {
         for (int i = 0; i < l->n_units; i++)
             l->tag[i] *= l->tag_decay;
+        if (l->drive_on && t_end - l->loop_t0 > l->loop_hold + 0.5 * l->dt) l->drive_on = 0;
         if (lived) {
             l->drive_on = 0; /* the stop is over */
             for (size_t i = 0; i < n; i++)
@@ -299,6 +301,7 @@ am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
         tagged += mx > 0 && l->tag[i] > 0.01 * mx;
     }
     l->drive_on = 1;
+    l->loop_t0 = t;
     if (!l->sess || l->st) return l->st;
     int32_t nt = tagged;
     const void *row[] = {&t, &delta, &a, &nt};

@@ -267,6 +267,9 @@ static const am_key_spec schema[] = {
      "raising the replay-initiation probability of the path just run (docs/learning.md)"},
     {"td", "tag_tau_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
      "closed loop: decay time of the per-unit eligibility tag (s; 1-3 s)"},
+    {"td", "loop_hold_s", AM_KEY_DOUBLE, "1e9", 0, 1e9, NULL,
+     "closed loop: how long after the arrival the drive lasts (s; it also ends when the rat "
+     "leaves)"},
     {"td", "loop_base_hz", AM_KEY_DOUBLE, "0", 0, 1e4, NULL,
      "closed loop: drive of a fully tagged unit at a stop whatever the error (Hz)"},
     {"td", "loop_gain_hz", AM_KEY_DOUBLE, "10", -1e4, 1e4, NULL,

@@ -67,6 +67,8 @@ struct am_sim {
     size_t n_lfp, cap_lfp;
     am_spike *uspk; /* network E spikes (or rate-unit spikes) of the last step */
     size_t n_uspk, cap_uspk;
+    double *slfp_t, *slfp_v; /* LFP samples of the last step */
+    size_t n_slfp, cap_slfp;
     am_status net_st; /* first error of the network callbacks */
     am_error net_err;
     am_rate *rnet;       /* rate backend (network.backend = rate): replaces net */
@@ -80,6 +82,10 @@ struct am_sim {
 };
 
 /* ---------------------------------------------------------------- construction */
+
+static void net_spike(void *user, am_net_pop pop, int cell, double t_s);
+static void rate_spike(void *user, int unit, double t_s);
+static void net_lfp(void *user, double t_s, double lfp_A);
 
 /* At rest and in sleep with td.closed_loop, the network's per-cell drive is the loop's (0 when
  * the loop is idle) instead of the place cells'. */
@@ -568,6 +574,14 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     if (am_config_bool(cfg, "network.enabled")) {
         int rate = !strcmp(am_config_str(cfg, "network.backend"), "rate");
         if (rate ? build_rate(sim, seed, err) : build_net(sim, seed, err)) goto fail;
+        /* spikes and LFP go to the step's buffers (and to the session file once recording) */
+        if (rate) {
+            am_rate_set_spike_callback(sim->rnet, rate_spike, sim);
+            am_rate_set_lfp_callback(sim->rnet, net_lfp, sim);
+        } else {
+            am_net_set_spike_callback(sim->net, net_spike, sim);
+            am_net_set_lfp_callback(sim->net, net_lfp, sim);
+        }
     }
 
     sim->s_reward = am_stream_make(seed, "reward.delivery");
@@ -607,6 +621,8 @@ void am_sim_free(am_sim *sim) {
     free(sim->changes);
     free(sim->spk);
     free(sim->uspk);
+    free(sim->slfp_t);
+    free(sim->slfp_v);
     free(sim->spk_t);
     free(sim->spk_cell);
     free(sim);
@@ -829,8 +845,22 @@ static void net_spike(void *user, am_net_pop pop, int cell, double t_s) {
 
 static void net_lfp(void *user, double t_s, double lfp_A) {
     am_sim *sim = user;
-    (void)t_s;
-    if (!sim->sess || sim->net_st) return;
+    if (sim->net_st) return;
+    if (sim->n_slfp == sim->cap_slfp) {
+        size_t cap = sim->cap_slfp ? 2 * sim->cap_slfp : 64;
+        double *a = realloc(sim->slfp_t, cap * sizeof *a);
+        if (a) sim->slfp_t = a;
+        double *b = a ? realloc(sim->slfp_v, cap * sizeof *b) : NULL;
+        if (b) sim->slfp_v = b;
+        if (!a || !b) {
+            sim->net_st = am_error_set(&sim->net_err, AM_ENOMEM, "out of memory for the LFP");
+            return;
+        }
+        sim->cap_slfp = cap;
+    }
+    sim->slfp_t[sim->n_slfp] = t_s;
+    sim->slfp_v[sim->n_slfp++] = lfp_A;
+    if (!sim->sess) return;
     const void *row[] = {&lfp_A};
     sim->net_st = am_session_table_row(sim->sess, sim->tb_lfp, row, &sim->net_err);
     if (sim->net_st) return;
@@ -1001,8 +1031,6 @@ static am_status record_net(am_sim *sim, am_error *err) {
                : am_session_attr_f64(s, "/network", "dt_s", am_rate_params_get(sim->rnet)->dt, err);
         st = st ? st : am_session_attr_f64(s, "/network", "w_mean_before", mean, err);
         st = st ? st : am_session_attr_f64(s, "/network", "w_sd_before", sd, err);
-        am_rate_set_spike_callback(sim->rnet, rate_spike, sim);
-        am_rate_set_lfp_callback(sim->rnet, net_lfp, sim);
         return st;
     }
     ee_weight_stats(sim->net, &mean, &sd);
@@ -1016,8 +1044,6 @@ static am_status record_net(am_sim *sim, am_error *err) {
                                   am_config_str(sim->cfg, "network.init_from"), err);
     st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_mean_before_S", mean, err);
     st = st ? st : am_session_attr_f64(s, "/network", "ee_weight_sd_before_S", sd, err);
-    am_net_set_spike_callback(sim->net, net_spike, sim);
-    am_net_set_lfp_callback(sim->net, net_lfp, sim);
     return st;
 }
 
@@ -1143,6 +1169,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
     const am_agent_state *a = am_agent_get_state(sim->agent);
     sim->n_spk = 0;
     sim->n_uspk = 0;
+    sim->n_slfp = 0;
     st = am_place_step(sim->place, a, sim->dt, (uint64_t)sim->step, &sim->spk, &sim->n_spk,
                        &sim->cap_spk, err);
     if (st) return st;
@@ -1360,6 +1387,12 @@ const am_place *am_sim_place(const am_sim *sim) {
 const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n) {
     *n = sim->n_spk;
     return sim->spk;
+}
+
+size_t am_sim_last_lfp(const am_sim *sim, const double **t, const double **v) {
+    *t = sim->slfp_t;
+    *v = sim->slfp_v;
+    return sim->n_slfp;
 }
 
 const am_spike *am_sim_last_unit_spikes(const am_sim *sim, size_t *n) {

@@ -71,6 +71,10 @@ const am_spike *am_sim_last_spikes(const am_sim *sim, size_t *n);
 /* Network spikes of the last step: excitatory cells of the spiking network, or the rate backend's
  * units (cell = unit index), in time order; none without a network. Valid until the next step. */
 const am_spike *am_sim_last_unit_spikes(const am_sim *sim, size_t *n);
+/* LFP samples of the last step (the network's proxy: A for the spiking network, Hz of summed rate
+ * for the rate backend): times in *t, values in *v; returns the count (0 without a network).
+ * Valid until the next step. */
+size_t am_sim_last_lfp(const am_sim *sim, const double **t, const double **v);
 
 typedef struct am_sim_summary {
     double t_end; /* s */
