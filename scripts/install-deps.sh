@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git
       libgsl-dev libhdf5-dev hdf5-tools librandom123-dev libinih-dev libfftw3-dev
       libopenmpi-dev openmpi-bin
+      libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
       python3 python3-h5py python3-numpy)
 for arg in "$@"; do
   case "$arg" in

@@ -18,6 +18,9 @@
 #include "am_version.h"
 #include "am_cli.h"
 #include "cmd_sweep.h"
+#ifdef AM_HAVE_VIEWER
+#include "cmd_view.h"
+#endif
 
 static volatile sig_atomic_t interrupted;
 
@@ -48,6 +51,8 @@ static const char *usage_main =
     "  config --defaults          print every key with its default, unit, range and doc\n"
     "  sweep SWEEP.ini [-j N]     many runs over config values and seeds, each analysed, one\n"
     "                             summary table; resumable; under mpirun, on MPI ranks\n"
+    "  view CONFIG                run an experiment live in a window (SDL2): maze, rat, place\n"
+    "                             cells, raster, LFP, decoded replay; --headless for PNG frames\n"
     "\n"
     "options common to run and config:\n"
     "  --set SECTION.KEY=VALUE    override a config key (repeatable)\n"
@@ -460,8 +465,18 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "config")) return cmd_config(argc - 2, argv + 2);
     if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 2, argv + 2, argc, argv);
     if (!strcmp(cmd, "sweep")) return am_cmd_sweep(argc - 2, argv + 2, argc, argv);
+#ifdef AM_HAVE_VIEWER
+    if (!strcmp(cmd, "view")) return am_cmd_view(argc - 2, argv + 2);
+#else
+    if (!strcmp(cmd, "view")) {
+        fprintf(stderr, "ammon view: this ammon was built without the viewer (-DAMMON_VIEWER=OFF); "
+                        "install libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core and "
+                        "rebuild\n");
+        return 2;
+    }
+#endif
     fprintf(stderr,
-            "ammon: unknown command '%s'; commands: run, analyze, config, sweep (see ammon "
+            "ammon: unknown command '%s'; commands: run, analyze, config, sweep, view (see ammon "
             "--help)\n",
             cmd);
     return 2;

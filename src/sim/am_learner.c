@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "am_burst.h"
+#include "am_rng.h"
 #include "am_vta.h"
 
 static const char *const source_names[] = {"run", "awake_replay", "sleep_replay"};
@@ -28,9 +30,17 @@ struct am_learner {
     double tag_decay, loop_base, loop_gain, loop_hold, loop_t0;
     double *tag, *drive;
     int drive_on;
+    int pulses;       /* loop_mode = pulses */
+    double loop_rate; /* pulses per s during the stop */
+    double loop_amp;  /* Hz */
+    long pulse_steps, pulse_left;
+    am_stream s_loop;
+    long step;
     long n_terminal;
     double last_terminal;
     int tb_loop;
+    am_td_update *recent; /* updates since the start of the last am_learner_step */
+    size_t n_recent, cap_recent;
     am_status st; /* first error of the callbacks */
     am_error err;
     double last_delta;
@@ -44,6 +54,17 @@ static void on_update(void *user, const am_td_update *u) {
         l->last_terminal = u->delta;
     }
     if (l->st) return;
+    if (l->n_recent == l->cap_recent) {
+        size_t cap = l->cap_recent ? 2 * l->cap_recent : 64;
+        am_td_update *r = realloc(l->recent, cap * sizeof *r);
+        if (!r) {
+            l->st = am_error_set(&l->err, AM_ENOMEM, "out of memory");
+            return;
+        }
+        l->recent = r;
+        l->cap_recent = cap;
+    }
+    l->recent[l->n_recent++] = *u;
     if (u->learned) l->st = am_vta_add(l->vta, u->t, u->delta_oriented, &l->err);
     if (l->st || !l->sess) return;
     int32_t src = (int32_t)u->source, orient = u->orientation, learned = u->learned, ep = l->epoch;
@@ -119,6 +140,11 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
         l->loop_base = am_config_double(cfg, "td.loop_base_hz");
         l->loop_gain = am_config_double(cfg, "td.loop_gain_hz");
         l->loop_hold = am_config_double(cfg, "td.loop_hold_s");
+        l->pulses = !strcmp(am_config_str(cfg, "td.loop_mode"), "pulses");
+        l->loop_amp = am_config_double(cfg, "td.loop_amp_hz");
+        l->pulse_steps = lround(am_config_double(cfg, "td.loop_pulse_ms") / 1000 / dt);
+        if (l->pulse_steps < 1) l->pulse_steps = 1;
+        l->s_loop = am_stream_make((uint64_t)am_config_int(cfg, "run.seed"), "td.loop");
         l->tag = calloc((size_t)n_units, sizeof *l->tag);
         l->drive = calloc((size_t)n_units, sizeof *l->drive);
         if (!l->tag || !l->drive) {
@@ -142,6 +168,7 @@ void am_learner_free(am_learner *l) {
     am_vta_free(l->vta);
     free(l->tag);
     free(l->drive);
+    free(l->recent);
     free(l->units);
     free(l->times);
     free(l);
@@ -200,10 +227,11 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err) {
         if (l->tb_vta < 0) return err ? err->code : AM_EIO;
     }
     if (!st && l->loop) {
-        static const char *const ln[] = {"t", "delta", "drive_max_hz", "n_tagged"};
+        static const char *const ln[] = {"t", "delta", "loop_hz", "n_tagged"};
         static const am_col_type lt[] = {AM_COL_F64, AM_COL_F64, AM_COL_F64, AM_COL_I32};
         static const char *const lu[] = {"s", "prediction error at the arrival",
-                                         "drive of the most tagged unit (Hz)",
+                                         "pulses per s (pulses) or drive of the most tagged unit "
+                                         "(tonic), Hz",
                                          "units with a tag above 1 % of the largest"};
         l->tb_loop = am_session_table_open(s, "/td_loop", 4, ln, lt, lu, err);
         if (l->tb_loop < 0) return err ? err->code : AM_EIO;
@@ -244,6 +272,7 @@ static int grow(am_learner *l, size_t n) {
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
                           int lived, int moving, double t_end, int epoch, am_error *err) {
     l->epoch = epoch;
+    l->n_recent = 0;
     if (!grow(l, n)) return am_error_set(err, AM_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         l->units[i] = spk[i].cell;
@@ -255,8 +284,15 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
         for (int i = 0; i < l->n_units; i++)
             l->tag[i] *= l->tag_decay;
         if (l->drive_on && t_end - l->loop_t0 > l->loop_hold + 0.5 * l->dt) l->drive_on = 0;
+        if (l->drive_on && l->pulses) { /* the pulse (if any) of the next step */
+            if (l->pulse_left > 0)
+                l->pulse_left--;
+            else if (am_rng_u01(l->s_loop, (uint64_t)l->step, 0, 0) < l->loop_rate * l->dt)
+                l->pulse_left = l->pulse_steps;
+        }
         if (lived) {
             l->drive_on = 0; /* the stop is over */
+            l->pulse_left = 0;
             for (size_t i = 0; i < n; i++)
                 if (spk[i].cell >= 0 && spk[i].cell < l->n_units) l->tag[spk[i].cell] += 1.0;
         }
@@ -278,6 +314,7 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
     }
     l->last_state = state;
     l->started = 1;
+    l->step++;
     if (l->st) {
         if (err) *err = l->err;
         return l->st;
@@ -295,9 +332,12 @@ am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
         if (l->tag[i] > mx) mx = l->tag[i];
     double a = l->loop_base + l->loop_gain * delta;
     if (!(a > 0) || !(mx > 0)) a = 0.0;
+    l->loop_rate = a;
+    l->pulse_left = 0;
+    double amp = l->pulses ? l->loop_amp : a;
     int tagged = 0;
     for (int i = 0; i < l->n_units; i++) {
-        l->drive[i] = mx > 0 ? a * l->tag[i] / mx : 0.0;
+        l->drive[i] = mx > 0 ? amp * l->tag[i] / mx : 0.0;
         tagged += mx > 0 && l->tag[i] > 0.01 * mx;
     }
     l->drive_on = 1;
@@ -309,7 +349,8 @@ am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
 }
 
 const double *am_learner_loop_drive(const am_learner *l) {
-    return l->loop && l->drive_on ? l->drive : NULL;
+    if (!l->loop || !l->drive_on) return NULL;
+    return !l->pulses || l->pulse_left > 0 ? l->drive : NULL;
 }
 
 int am_learner_closed_loop(const am_learner *l) {
@@ -350,4 +391,9 @@ const am_td *am_learner_td(const am_learner *l) {
 
 double am_learner_last_delta(const am_learner *l) {
     return l->last_delta;
+}
+
+const am_td_update *am_learner_recent(const am_learner *l, size_t *n) {
+    *n = l->n_recent;
+    return l->recent;
 }

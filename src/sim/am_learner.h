@@ -7,7 +7,7 @@
  *   /td_events one row per replay event the learner took (online detection, before any analysis);
  *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
  *   /td_final  the critic and reward weights and the lived-time calibration, at the end;
- *   /td_loop   with td.closed_loop, one row per arrival: t, delta, drive_max_hz, n_tagged.
+ *   /td_loop   with td.closed_loop, one row per arrival: t, delta, loop_hz, n_tagged.
  *
  * Brain state decides what the spikes are: on the rat's way between places they are lived
  * experience; at rest and in sleep a causal population-rate detector finds bursts and the spikes
@@ -43,10 +43,14 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err);
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
                           int lived, int moving, double t_end, int epoch, am_error *err);
 /* An arrival at a reward site at time t with reward r (0 for an omission): ends the lived
- * stretch (am_td_lived_end). With td.closed_loop, sets the loop drive from the terminal error
- * delta (0 if no stretch was open) and each unit's eligibility tag c (every lived spike adds 1,
- * decaying with td.tag_tau_s): drive_i = max(0, loop_base_hz + loop_gain_hz delta) c_i / max c,
- * and logs it in /td_loop. */
+ * stretch (am_td_lived_end). With td.closed_loop, sets the loop from the terminal error delta (0
+ * if no stretch was open) and each unit's eligibility tag c (every lived spike adds 1, decaying
+ * with td.tag_tau_s), a = max(0, loop_base_hz + loop_gain_hz delta):
+ *   pulses (default): while the rat stays, pulses of loop_pulse_ms start at rate a (per s; a
+ *     uniform from stream "td.loop" at counter (learner step, 0, 0) per step), and during a pulse
+ *     unit i is driven at loop_amp_hz c_i / max c: the tagged path's initiation rate;
+ *   tonic: unit i is driven at a c_i / max c for the whole stop.
+ * The loop lasts until the rat leaves or loop_hold_s has passed. Logged in /td_loop. */
 am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err);
 /* The closed-loop drive per unit (Hz) while the rat stays where it arrived, NULL otherwise (loop
  * off, or the rat is on its way again). */
@@ -57,7 +61,10 @@ int am_learner_closed_loop(const am_learner *l);
 am_status am_learner_finish(am_learner *l, double t_end, am_error *err);
 
 const am_td *am_learner_td(const am_learner *l);
-/* The last VTA proxy value written (Hz) and the last delta learned (for viewers). */
+/* The last delta reported (for viewers). */
 double am_learner_last_delta(const am_learner *l);
+/* The updates reported since the start of the last am_learner_step (that step's and the arrival
+ * after it), in order; valid until the next step. */
+const am_td_update *am_learner_recent(const am_learner *l, size_t *n);
 
 #endif
