@@ -267,14 +267,23 @@ static const am_key_spec schema[] = {
      "raising the replay-initiation probability of the path just run (docs/learning.md)"},
     {"td", "tag_tau_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
      "closed loop: decay time of the per-unit eligibility tag (s; 1-3 s)"},
+    {"td", "loop_mode", AM_KEY_CHOICE, "pulses", NA, "pulses|tonic",
+     "closed loop: 'pulses' raises the rate of brief drive pulses to the tagged units (initiation "
+     "events, loop_base_hz + loop_gain_hz delta per s, each loop_pulse_ms long at loop_amp_hz); "
+     "'tonic' drives them steadily at max(0, loop_base_hz + loop_gain_hz delta) Hz"},
+    {"td", "loop_pulse_ms", AM_KEY_DOUBLE, "10", 1, 1000, NULL,
+     "closed loop, pulses: length of one drive pulse (ms)"},
+    {"td", "loop_amp_hz", AM_KEY_DOUBLE, "40", 0, 1e4, NULL,
+     "closed loop, pulses: drive of a fully tagged unit during a pulse (Hz)"},
     {"td", "loop_hold_s", AM_KEY_DOUBLE, "1e9", 0, 1e9, NULL,
      "closed loop: how long after the arrival the drive lasts (s; it also ends when the rat "
      "leaves)"},
     {"td", "loop_base_hz", AM_KEY_DOUBLE, "0", 0, 1e4, NULL,
-     "closed loop: drive of a fully tagged unit at a stop whatever the error (Hz)"},
-    {"td", "loop_gain_hz", AM_KEY_DOUBLE, "10", -1e4, 1e4, NULL,
-     "closed loop: extra drive of a fully tagged unit per unit of prediction error at the arrival "
-     "(Hz); the drive is max(0, loop_base_hz + loop_gain_hz delta) x tag / max tag"},
+     "closed loop: pulse rate (pulses) or drive of a fully tagged unit (tonic) at a stop whatever "
+     "the error (Hz)"},
+    {"td", "loop_gain_hz", AM_KEY_DOUBLE, "1", -1e4, 1e4, NULL,
+     "closed loop: change of that rate or drive per unit of prediction error at the arrival "
+     "(Hz); max(0, loop_base_hz + loop_gain_hz delta), spread over the units as tag / max tag"},
     {"td", "vta_baseline_hz", AM_KEY_DOUBLE, "5.1", 0, 1000, NULL,
      "VTA proxy: baseline rate (spikes/s; recorded 5.1, data/reference/facts.csv da_baseline)"},
     {"td", "vta_latency_ms", AM_KEY_DOUBLE, "50", 0, 10000, NULL,

@@ -25,9 +25,10 @@ static am_config *config(const char *const *sets, int n) {
  * loop drive of the last unit is loop_base + loop_gain x 1, earlier units get less (their tags
  * decayed), units that never fired none; the drive lasts until the rat is on its way again. */
 static void closed_loop_tags_and_drive(void) {
-    const char *sets[] = {"td.enabled=true",  "td.closed_loop=true", "td.bin_spikes=5",
-                          "td.tag_tau_s=0.5", "td.loop_base_hz=2",   "td.loop_gain_hz=3"};
-    am_config *c = config(sets, 6);
+    const char *sets[] = {"td.enabled=true",   "td.closed_loop=true", "td.bin_spikes=5",
+                          "td.tag_tau_s=0.5",  "td.loop_base_hz=2",   "td.loop_gain_hz=3",
+                          "td.loop_mode=tonic"};
+    am_config *c = config(sets, 7);
     am_error err = {0};
     am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
     CHECK(l != NULL);
@@ -72,6 +73,48 @@ static void closed_loop_tags_and_drive(void) {
     CHECK(d != NULL);
     for (int k = 0; d && k < 10; k++)
         CHECK(d[k] == 0.0);
+    am_learner_free(l);
+    am_config_free(c);
+}
+
+/* Pulses: while the rat stays, pulses of loop_pulse_ms start at rate loop_base + loop_gain x
+ * delta per s and drive the tagged units at loop_amp x tag / max tag. With 10 ms pulses at 8 per
+ * s, a stop of 20 s is driven for a fraction 8 x 0.01 / (1 + 8 x 0.01) = 7.4 % of its steps (each
+ * pulse is followed by a one-step gap); 160 pulses are expected, the binomial SD of the fraction
+ * is about 0.6 %, the tolerance 2 %. The loop ends after loop_hold_s. */
+static void closed_loop_pulses(void) {
+    const char *sets[] = {"td.enabled=true",     "td.closed_loop=true", "td.bin_spikes=5",
+                          "td.loop_base_hz=5",   "td.loop_gain_hz=3",   "td.loop_amp_hz=40",
+                          "td.loop_pulse_ms=10", "td.loop_hold_s=20"};
+    am_config *c = config(sets, 8);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 4, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l) return;
+    am_spike sp[1];
+    for (int k = 0; k < 100; k++) { /* unit 2 fires on the way */
+        double t = (k + 1) * 0.001;
+        sp[0] = (am_spike){t, 2};
+        CHECK(am_learner_step(l, sp, k % 4 == 0, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+    }
+    CHECK(am_learner_arrival(l, 1.0, 0.1, &err) == AM_OK); /* delta = 1: 8 pulses per s */
+    long on = 0, starts = 0;
+    int was = 0, shape = 1;
+    for (int k = 0; k < 21000; k++) {
+        double t = 0.1 + (k + 1) * 0.001;
+        CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, t, 0, &err) == AM_OK);
+        const double *d = am_learner_loop_drive(l);
+        if (d) {
+            shape &= d[2] == 40.0 && d[0] == 0.0 && d[1] == 0.0 && d[3] == 0.0;
+            on += k < 20000;
+            starts += !was && k < 20000;
+        }
+        was = d != NULL;
+        if (k > 20100) CHECK(d == NULL); /* loop_hold_s is over */
+    }
+    CHECK(shape);
+    CHECK_NEAR((double)on / 20000, 8 * 0.01 / (1 + 8 * 0.01), 0.02);
+    CHECK(starts > 110 && starts < 210);
     am_learner_free(l);
     am_config_free(c);
 }
@@ -141,6 +184,7 @@ static void reward_schedule(void) {
 
 int main(void) {
     RUN_TEST(closed_loop_tags_and_drive);
+    RUN_TEST(closed_loop_pulses);
     RUN_TEST(events_at_rest_and_sleep);
     RUN_TEST(reward_schedule);
     return TEST_REPORT();
