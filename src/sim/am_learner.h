@@ -46,10 +46,10 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
  * stretch (am_td_lived_end). With td.closed_loop, sets the loop from the terminal error delta (0
  * if no stretch was open) and each unit's eligibility tag c (every lived spike adds 1, decaying
  * with td.tag_tau_s), a = max(0, loop_base_hz + loop_gain_hz delta):
- *   pulses (default): while the rat stays, pulses of loop_pulse_ms start at rate a (per s; a
+ *   pulses: while the rat stays, pulses of loop_pulse_ms start at rate a (per s; a
  *     uniform from stream "td.loop" at counter (learner step, 0, 0) per step), and during a pulse
  *     unit i is driven at loop_amp_hz c_i / max c: the tagged path's initiation rate;
- *   tonic: unit i is driven at a c_i / max c for the whole stop.
+ *   tonic (default): unit i is driven at a c_i / max c for the whole stop.
  * The loop lasts until the rat leaves or loop_hold_s has passed. Logged in /td_loop. */
 am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err);
 /* The closed-loop drive per unit (Hz) while the rat stays where it arrived, NULL otherwise (loop

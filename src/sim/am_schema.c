@@ -267,7 +267,7 @@ static const am_key_spec schema[] = {
      "raising the replay-initiation probability of the path just run (docs/learning.md)"},
     {"td", "tag_tau_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
      "closed loop: decay time of the per-unit eligibility tag (s; 1-3 s)"},
-    {"td", "loop_mode", AM_KEY_CHOICE, "pulses", NA, "pulses|tonic",
+    {"td", "loop_mode", AM_KEY_CHOICE, "tonic", NA, "tonic|pulses",
      "closed loop: 'pulses' raises the rate of brief drive pulses to the tagged units (initiation "
      "events, loop_base_hz + loop_gain_hz delta per s, each loop_pulse_ms long at loop_amp_hz); "
      "'tonic' drives them steadily at max(0, loop_base_hz + loop_gain_hz delta) Hz"},

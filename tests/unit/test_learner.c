@@ -85,8 +85,8 @@ static void closed_loop_tags_and_drive(void) {
 static void closed_loop_pulses(void) {
     const char *sets[] = {"td.enabled=true",     "td.closed_loop=true", "td.bin_spikes=5",
                           "td.loop_base_hz=5",   "td.loop_gain_hz=3",   "td.loop_amp_hz=40",
-                          "td.loop_pulse_ms=10", "td.loop_hold_s=20"};
-    am_config *c = config(sets, 8);
+                          "td.loop_pulse_ms=10", "td.loop_hold_s=20",   "td.loop_mode=pulses"};
+    am_config *c = config(sets, 9);
     am_error err = {0};
     am_learner *l = am_learner_alloc(c, 4, 0.001, &err);
     CHECK(l != NULL);
