@@ -31,19 +31,22 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# perf symbols of ca3_bench -> phase of am_net's step (src/network/am_net.c, one_step)
+# perf symbols of ca3_bench -> phase of am_net's step (src/network/am_net.c, run_steps); the
+# first phase whose key is a substring of a symbol takes it
 PHASES = [
-    ("AdEx integration (am_adex.c run_heun)", ("run_heun", "run_euler", "block_")),
-    ("AdEx input copy + spike scan (am_adex_step, step_run)", ("am_adex_step", "step_run")),
-    ("Poisson drives (am_net.c drive_step, threshold draws)",
-     ("drive_step", "philox", "am_rng", "log", "drive_threshold")),
-    ("conductance update (am_projection_advance_range)", ("am_projection_advance",)),
-    ("synaptic current + LFP per cell (am_net.c phase_inputs)", ("phase_inputs",)),
+    ("AdEx integration (am_adex.c run_heun)", ("run_heun", "run_euler", "block_", "step_blocks")),
+    ("AdEx input copy + spike scan (am_adex_step_range, am_adex_end_step)",
+     ("am_adex_step", "am_adex_end_step", "collect_spikes", "step_run")),
+    ("Poisson drives (am_net.c drive_step, drive_integrate, drive_advance, threshold draws)",
+     ("drive_", "philox", "am_rng", "log")),
+    ("conductance update (am_projection_advance_range, advance_cells)",
+     ("am_projection_advance", "advance_cells")),
+    ("synaptic current + LFP per cell (am_net.c pc_currents)", ("pc_currents", "phase_inputs")),
     ("spike delivery (am_projection_deliver_range)", ("am_projection_deliver",)),
     ("STDP (am_stdp_begin_step, am_stdp_apply_range)", ("am_stdp", "clip_w")),
-    ("STP decay of all PCs (am_stp_step; U = 0)", ("am_stp_step",)),
-    ("step bookkeeping: LFP sum, rate window (am_net_step)", ("am_net_step", "one_step",
-                                                                "phase_outputs", "run_phase")),
+    ("STP decay of all PCs (am_stp_step)", ("am_stp_step",)),
+    ("step bookkeeping: spike lists, rate window (am_net.c phase_serial)",
+     ("am_net_step", "run_steps", "phase_serial", "phase_outputs")),
     ("bench: place rates + am_net_set_drive_rates", ("main", "place_rates", "exp",
                                                        "am_net_set_drive_rates",
                                                        "update_pc_drive", "on_spike")),

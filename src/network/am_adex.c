@@ -10,6 +10,7 @@
  * dependent chains of am_exp in independent vectors overlap (instruction-level parallelism);
  * every lane still does the same operations, so the bits do not depend on the block size. */
 #define AM_ADEX_BLOCK (4 * AM_VBLOCK)
+_Static_assert(AM_ADEX_BLOCK == AM_ADEX_BLOCK_CELLS, "am_adex.h states the block size");
 
 struct am_adex_pop {
     int n;     /* neurons */
@@ -23,7 +24,10 @@ struct am_adex_pop {
                     i_ext (padding: 0) */
     double *G;   /* S, g_e + g_i of the present step (0 for am_adex_step; padding: 0) */
     double *lag; /* s, crossing to end of the last step where the neuron spiked, else -1 */
-    int g_set;   /* G may be non-zero (set by am_adex_step_cond; am_adex_step clears it) */
+    unsigned char *blk; /* per block: 1 if a neuron of it may have spiked in the last step (its
+                           lag is not -1); 0: none did */
+    int g_set; /* G may be non-zero (set by am_adex_step_cond; am_adex_step and am_adex_end_step
+                  clear it) */
 };
 
 /* Defaults: Ecker, Bagi, Vertes, Steinbach-Nemeth, Karlocai, Papp, Miklos, Hajos, Freund,
@@ -118,6 +122,7 @@ void am_adex_free(am_adex_pop *p) {
     free(p->I);
     free(p->G);
     free(p->lag);
+    free(p->blk);
     free(p);
 }
 
@@ -131,6 +136,7 @@ void am_adex_reset(am_adex_pop *p) {
         p->G[k] = 0.0;
         p->lag[k] = -1.0;
     }
+    memset(p->blk, 0, (size_t)(p->n_pad / AM_ADEX_BLOCK));
 }
 
 am_adex_pop *am_adex_alloc(int n, const am_adex_params *par, am_error *err) {
@@ -154,7 +160,8 @@ am_adex_pop *am_adex_alloc(int n, const am_adex_params *par, am_error *err) {
     p->I = malloc(sz);
     p->G = malloc(sz);
     p->lag = malloc(sz);
-    if (!p->V || !p->w || !p->ref || !p->I || !p->G || !p->lag) {
+    p->blk = malloc((size_t)(p->n_pad / AM_ADEX_BLOCK));
+    if (!p->V || !p->w || !p->ref || !p->I || !p->G || !p->lag || !p->blk) {
         am_adex_free(p);
         am_error_set(err, AM_ENOMEM, "adex: out of memory for %d neurons", n);
         return NULL;
@@ -212,6 +219,15 @@ static inline lane_state finish(const step_consts *restrict k, double v, double 
     return o;
 }
 
+/* 1 if a lane of the block has lag other than -1.0 (bitwise): it may have spiked. */
+__attribute__((always_inline)) static inline int block_flag(const double *restrict lag) {
+    const uint64_t none = 0xBFF0000000000000u; /* -1.0 */
+    uint64_t any = 0;
+    for (int j = 0; j < AM_ADEX_BLOCK; j++)
+        any |= am_vmath_bits(lag[j]) ^ none;
+    return any != 0;
+}
+
 /* One block of AM_ADEX_BLOCK neurons: a fixed trip count, so that GCC's -O2 cost model vectorises
  * it (check: -fopt-info-vec reports "loop vectorized" for these loops). No floating-point
  * comparison or branch: am_vmath masks (a double ternary would keep the loop scalar, see
@@ -237,14 +253,20 @@ block_euler(const step_consts *restrict kp, double *restrict V, double *restrict
 
 /* Heun: slopes at the start and at the Euler predictor (end of the step), averaged. When the
  * refractory period ends inside the step, the first slope is taken at the step's start (V held at
- * V_reset, w moved by O(dt)): an O(dt^2) error once per spike, as the crossing interpolation. */
-__attribute__((always_inline)) static inline void
+ * V_reset, w moved by O(dt)): an O(dt^2) error once per spike, as the crossing interpolation.
+ * Two passes: the integration into vn, wn, hn, then the end of the step (finish). Most blocks
+ * have no spike; for them finish reduces to V = v_new, w = w_new, ref = max(ref - dt, 0),
+ * lag = -1 (its selects pick these), which the second pass writes without finish's division:
+ * the same bits. Returns 1 if a lane spiked (V crossed V_peak), else 0. */
+__attribute__((always_inline)) static inline int
 block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
            double *restrict ref, const double *restrict I, const double *restrict G,
            double *restrict lag) {
     const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
     const double half_dt = 0.5 * dt;
+    double vn[AM_ADEX_BLOCK], wn[AM_ADEX_BLOCK], hn[AM_ADEX_BLOCK];
+    uint64_t any = 0;
 #pragma GCC unroll 4
     for (int j = 0; j < AM_ADEX_BLOCK; j++) {
         double v = V[j], ww = w[j], r = ref[j], i0 = I[j], g = G[j];
@@ -255,26 +277,47 @@ block_heun(const step_consts *restrict kp, double *restrict V, double *restrict 
         double dv2 = c_dvdt(k, v1, w1, input_current(i0, g, v1)) * inv_C;
         double dw2 = (a * (v1 - E_L) - w1) * inv_tau_w;
         double v_new = v + (0.5 * h) * (dv1 + dv2);
-        double w_new = ww + half_dt * (dw1 + dw2);
-        lane_state o = finish(k, v, v_new, w_new, h, r);
-        V[j] = o.V, w[j] = o.w, ref[j] = o.ref, lag[j] = o.lag;
+        vn[j] = v_new;
+        wn[j] = ww + half_dt * (dw1 + dw2);
+        hn[j] = h;
+        any |= am_vmath_gt(v_new, k->V_peak);
     }
+    if (any) {
+#pragma GCC unroll 4
+        for (int j = 0; j < AM_ADEX_BLOCK; j++) {
+            lane_state o = finish(k, V[j], vn[j], wn[j], hn[j], ref[j]);
+            V[j] = o.V, w[j] = o.w, ref[j] = o.ref, lag[j] = o.lag;
+        }
+        return 1;
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < AM_ADEX_BLOCK; j++) {
+        V[j] = vn[j];
+        w[j] = wn[j];
+        ref[j] = am_vmath_pos(ref[j] - dt);
+        lag[j] = -1.0;
+    }
+    return 0;
 }
 
 /* The block loops, compiled once per vector ISA (AM_VMATH_CLONES, am_vmath.h): same bits. */
 
-AM_VMATH_CLONES static void run_euler(const step_consts *c, am_adex_pop *p) {
-    for (int k = 0; k < p->n_pad; k += AM_ADEX_BLOCK)
+AM_VMATH_CLONES static void run_euler(const step_consts *c, am_adex_pop *p, int lo, int hi) {
+    for (int k = lo; k < hi; k += AM_ADEX_BLOCK) {
         block_euler(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+        p->blk[k / AM_ADEX_BLOCK] = (unsigned char)block_flag(p->lag + k);
+    }
 }
 
-AM_VMATH_CLONES static void run_heun(const step_consts *c, am_adex_pop *p) {
-    for (int k = 0; k < p->n_pad; k += AM_ADEX_BLOCK)
-        block_heun(c, p->V + k, p->w + k, p->ref + k, p->I + k, p->G + k, p->lag + k);
+AM_VMATH_CLONES static void run_heun(const step_consts *c, am_adex_pop *p, int lo, int hi) {
+    for (int k = lo; k < hi; k += AM_ADEX_BLOCK)
+        p->blk[k / AM_ADEX_BLOCK] = (unsigned char)block_heun(c, p->V + k, p->w + k, p->ref + k,
+                                                              p->I + k, p->G + k, p->lag + k);
 }
 
-/* The step proper, once p->I and p->G hold the input. */
-static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes) {
+/* Integrates the blocks of neurons [lo, hi) (multiples of AM_ADEX_BLOCK, hi <= n_pad), once
+ * p->I and p->G hold their input. */
+static void step_blocks(am_adex_pop *p, double dt, int lo, int hi) {
     const am_adex_params *q = &p->par;
     const step_consts c = {.dt = dt,
                            .inv_C = 1.0 / q->C,
@@ -290,18 +333,58 @@ static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes)
                            .inv_tau_w = 1.0 / q->tau_w,
                            .b = q->b};
     if (q->integrator == AM_ADEX_EULER)
-        run_euler(&c, p);
+        run_euler(&c, p, lo, hi);
     else
-        run_heun(&c, p);
+        run_heun(&c, p, lo, hi);
+}
+
+/* The spikes of the last step, in cell order. */
+static int collect_spikes(const am_adex_pop *p, int *spikes) {
     int ns = 0;
-    for (int k = 0; k < p->n; k++) {
-        if (p->lag[k] >= 0.0) {
-            if (spikes) spikes[ns] = k;
-            ns++;
+    const double *restrict lag = p->lag;
+    for (int b = 0; b < p->n_pad / AM_ADEX_BLOCK; b++) {
+        if (!p->blk[b]) continue; /* every lag of the block is -1 */
+        const int k1 = (b + 1) * AM_ADEX_BLOCK < p->n ? (b + 1) * AM_ADEX_BLOCK : p->n;
+        for (int k = b * AM_ADEX_BLOCK; k < k1; k++) {
+            if (lag[k] >= 0.0) {
+                if (spikes) spikes[ns] = k;
+                ns++;
+            }
         }
     }
+    return ns;
+}
+
+/* The step proper, once p->I and p->G hold the input. */
+static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes) {
+    step_blocks(p, dt, 0, p->n_pad);
+    const int ns = collect_spikes(p, spikes);
     if (n_spikes) *n_spikes = ns;
     return AM_OK;
+}
+
+am_status am_adex_step_range(am_adex_pop *p, const double *i_syn, double dt, int lo, int hi) {
+    if (!p) return AM_EINVAL;
+    if (!(dt > 0.0) || !isfinite(dt)) return AM_EINVAL;
+    if (lo < 0 || lo % AM_ADEX_BLOCK != 0 || hi > p->n || (hi % AM_ADEX_BLOCK != 0 && hi != p->n))
+        return AM_EINVAL;
+    if (hi <= lo) return AM_OK;
+    double *restrict I = p->I;
+    if (i_syn)
+        memcpy(I + lo, i_syn + lo, (size_t)(hi - lo) * sizeof *I);
+    else
+        memset(I + lo, 0, (size_t)(hi - lo) * sizeof *I);
+    if (p->g_set) /* G is 0 unless am_adex_step_cond set it (g_set is cleared by end_step) */
+        memset(p->G + lo, 0, (size_t)(hi - lo) * sizeof *p->G);
+    const int hi_pad = hi == p->n ? p->n_pad : hi; /* the padding (I = 0) goes with the last */
+    step_blocks(p, dt, lo, hi_pad);
+    return AM_OK;
+}
+
+int am_adex_end_step(am_adex_pop *p, int *spikes) {
+    if (!p) return 0;
+    p->g_set = 0;
+    return collect_spikes(p, spikes);
 }
 
 am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,

@@ -81,6 +81,22 @@ void am_adex_free(am_adex_pop *p); /* NULL: no-op */
 am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext, double dt,
                        int *spikes, int *n_spikes);
 
+/* Neurons per block of the integrator: the ranges of am_adex_step_range start at multiples of it.
+ */
+#define AM_ADEX_BLOCK_CELLS 32
+
+/* One step split over neurons, so that disjoint ranges can run on different threads: the same
+ * bits as am_adex_step(p, i_syn, NULL, dt, ...) whatever the ranges.
+ *   am_adex_step_range advances neurons [lo, hi) by dt with the current i_syn[k] (A, indexed by
+ *     neuron, k in [lo, hi); NULL: zero); lo is a multiple of AM_ADEX_BLOCK_CELLS, hi is one too
+ *     or equals n; concurrent calls must have disjoint ranges. AM_EINVAL for p == NULL, a bad dt
+ *     or a bad range (state unchanged).
+ *   am_adex_end_step then collects the spikes of the step (every neuron must have been advanced
+ *     exactly once since the last call): spikes (capacity n, may be NULL) in increasing order,
+ *     returns their number (0 for p == NULL). Not concurrent with am_adex_step_range. */
+am_status am_adex_step_range(am_adex_pop *p, const double *i_syn, double dt, int lo, int hi);
+int am_adex_end_step(am_adex_pop *p, int *spikes);
+
 /* As am_adex_step, with conductance input: I = g_e (E_e - V) + g_i (E_i - V) + i_ext, the
  * conductances g_e, g_i (S, n values each, may be NULL: zero) given at the step's start and held
  * over it while V moves, so that the step keeps the integrator's order. Conductances are clamped

@@ -23,7 +23,8 @@ typedef struct drive {
     double *acc;    /* integrated intensity since the cell's last input spike */
     double *thr;    /* its current unit-exponential threshold */
     uint64_t *k;    /* input spikes so far (the counter of the next threshold's draw) */
-    double *x;      /* scratch: the step's input per cell (S), w x its input spikes */
+    double *x;      /* the step's input per cell (S), w x its input spikes; 0 between steps */
+    int *due;       /* scratch: the cells with input spikes in a step (a range's at [lo, ...)) */
     double ed, er, norm;
 } drive;
 
@@ -47,6 +48,7 @@ struct am_net {
     double *g_ee, *g_ie, *g_ei, *g_ii, *g_b;
     double *i_e, *i_i; /* synaptic current (A) */
     double *lfp_cell;  /* |I_AMPA| + |I_GABA| per PC */
+    double lfp_sum;    /* one thread: their sum in cell order, from pc_currents */
     int *sp_e, *sp_i;
     int n_sp_e, n_sp_i;
 
@@ -209,7 +211,8 @@ static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
     d->thr = calloc((size_t)n, sizeof(double));
     d->k = calloc((size_t)n, sizeof(uint64_t));
     d->x = calloc((size_t)n, sizeof(double));
-    if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k || !d->x) return 0;
+    d->due = calloc((size_t)n, sizeof(int));
+    if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k || !d->x || !d->due) return 0;
     d->ed = exp(-dt / tau_d);
     if (tau_r > 0) {
         d->er = exp(-dt / tau_r);
@@ -231,6 +234,7 @@ static void drive_free(drive *d) {
     free(d->thr);
     free(d->k);
     free(d->x);
+    free(d->due);
 }
 
 /* Unit-exponential threshold number k of input `draw` (0 PC, 1 BC) of cell c. */
@@ -418,43 +422,101 @@ AM_VMATH_CLONES static void drive_advance(double ed, double er, double norm,
     }
 }
 
-/* One step of a drive over cells [lo, hi), in three passes so that the per-cell work is plain
- * vector loops: (1) integrate the intensity; (2) only for the cells whose integral reached their
- * threshold (one step in tens to hundreds), count the input spikes and draw the next thresholds;
- * (3) advance the conductances. Each cell sees the same operations in the same order as a single
- * per-cell loop would do, so the result does not depend on the passes. */
-static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
-                       uint32_t draw, int lo, int hi, double *g) {
-    double *restrict dstate = dr->d, *restrict rstate = dr->r, *restrict acc = dr->acc;
-    double *restrict thr = dr->thr, *restrict x = dr->x;
-    if (lam) {
-        const double *restrict l = lam;
-        for (int c = lo; c < hi; c++)
-            acc[c] += l[c];
-    } else {
-        for (int c = lo; c < hi; c++)
-            acc[c] += lam_c;
-    }
-    for (int c = lo; c < hi; c++)
-        x[c] = 0.0;
-    for (int c = lo; c < hi; c++) {
-        if (!(acc[c] >= thr[c])) continue;
-        double a = acc[c];
-        int n = 0;
-        while (a >= thr[c]) {
-            a -= thr[c];
-            n++;
-            thr[c] = drive_threshold(net->noise, ++dr->k[c], c, draw);
-        }
-        acc[c] = a;
-        x[c] = w * n;
-    }
-    drive_advance(dr->ed, dr->er, dr->norm, x + lo, dstate + lo, rstate + lo, g + lo, hi - lo);
+/* Cells per block of drive_integrate's due flags (any vector length divides it). */
+#define AM_NET_DRIVE_BLOCK 8
+
+/* 1 unless d is > 0 (a positive double, +inf included: its bits are in (0, 0x7FF0...0]); so
+ * acc >= thr implies 1 for d = thr - acc (d <= 0, -0 included, or NaN from inf - inf). Integer
+ * operations on the bits: the loops below vectorise. */
+static inline uint64_t drive_maybe_due(double d) {
+    return (am_vmath_bits(d) - 1u) >= 0x7FF0000000000000u;
 }
 
+/* Pass 1 of drive_step over n cells: acc += lam (per cell, or lam_c for all when lam is NULL),
+ * and per block of AM_NET_DRIVE_BLOCK cells (n a multiple of it) whether a cell of it may have
+ * reached its threshold (acc >= thr implies it). */
+AM_VMATH_CLONES static void drive_integrate(double *restrict acc, const double *restrict lam,
+                                            double lam_c, const double *restrict thr,
+                                            unsigned char *restrict maybe, int n) {
+    for (int b = 0; b < n / AM_NET_DRIVE_BLOCK; b++) {
+        double *restrict a = acc + b * AM_NET_DRIVE_BLOCK;
+        const double *restrict t = thr + b * AM_NET_DRIVE_BLOCK;
+        uint64_t any = 0;
+        if (lam) {
+            const double *restrict l = lam + b * AM_NET_DRIVE_BLOCK;
+            for (int j = 0; j < AM_NET_DRIVE_BLOCK; j++) {
+                a[j] += l[j];
+                any |= drive_maybe_due(t[j] - a[j]);
+            }
+        } else {
+            for (int j = 0; j < AM_NET_DRIVE_BLOCK; j++) {
+                a[j] += lam_c;
+                any |= drive_maybe_due(t[j] - a[j]);
+            }
+        }
+        maybe[b] = (unsigned char)(any != 0);
+    }
+}
+
+/* Cell c of a drive reached its threshold: counts its input spikes, draws the next thresholds
+ * and sets x[c]. Returns 1 if it had input spikes (acc >= thr), else 0. */
+static inline int drive_fire(const am_net *net, drive *dr, double w, uint32_t draw, int c) {
+    if (!(dr->acc[c] >= dr->thr[c])) return 0;
+    double a = dr->acc[c];
+    int n = 0;
+    while (a >= dr->thr[c]) {
+        a -= dr->thr[c];
+        n++;
+        dr->thr[c] = drive_threshold(net->noise, ++dr->k[c], c, draw);
+    }
+    dr->acc[c] = a;
+    dr->x[c] = w * n;
+    return 1;
+}
+
+/* One step of a drive over cells [lo, hi) (lo a multiple of AM_NET_DRIVE_BLOCK), in passes so
+ * that the per-cell work is plain vector loops: (1) integrate the intensity, flagging the blocks
+ * where a cell may be due; (2) only in those blocks (a cell is due one step in tens to hundreds),
+ * for the cells whose integral reached their threshold, count the input spikes and draw the next
+ * thresholds; (3) advance the conductances; then clear x of the cells that had input. Each cell
+ * sees the same operations in the same order as a single per-cell loop would do, so the result
+ * does not depend on the passes. */
+static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
+                       uint32_t draw, int lo, int hi, double *g) {
+    enum { B = AM_NET_DRIVE_BLOCK };
+    unsigned char maybe[1024];
+    int *due = dr->due + lo, n_due = 0;
+    int c0 = lo;
+    while (c0 + B <= hi) { /* full blocks, up to 1024 at a time */
+        int nb = (hi - c0) / B;
+        if (nb > 1024) nb = 1024;
+        drive_integrate(dr->acc + c0, lam ? lam + c0 : NULL, lam_c, dr->thr + c0, maybe, nb * B);
+        for (int b = 0; b < nb; b++) {
+            if (!maybe[b]) continue;
+            for (int c = c0 + b * B; c < c0 + (b + 1) * B; c++)
+                if (drive_fire(net, dr, w, draw, c)) due[n_due++] = c;
+        }
+        c0 += nb * B;
+    }
+    for (int c = c0; c < hi; c++) { /* tail */
+        dr->acc[c] += lam ? lam[c] : lam_c;
+        if (drive_fire(net, dr, w, draw, c)) due[n_due++] = c;
+    }
+    drive_advance(dr->ed, dr->er, dr->norm, dr->x + lo, dr->d + lo, dr->r + lo, g + lo, hi - lo);
+    for (int q = 0; q < n_due; q++)
+        dr->x[due[q]] = 0.0;
+}
+
+/* Cells [lo, hi) of thread t of nt: contiguous ranges starting at multiples of the AdEx block
+ * (the last one ends at n), so that a thread integrates the very cells whose inputs it computed
+ * and delivers to. Which thread does what changes no bit: every per-cell operation is the same. */
 static void range_of(int n, int t, int nt, int *lo, int *hi) {
-    *lo = (int)((long)n * t / nt);
-    *hi = (int)((long)n * (t + 1) / nt);
+    const long blocks = (n + AM_ADEX_BLOCK_CELLS - 1) / AM_ADEX_BLOCK_CELLS;
+    const long b0 = blocks * t / nt, b1 = blocks * (t + 1) / nt;
+    *lo = (int)(b0 * AM_ADEX_BLOCK_CELLS);
+    *hi = (int)(b1 * AM_ADEX_BLOCK_CELLS);
+    if (*lo > n) *lo = n;
+    if (*hi > n) *hi = n;
 }
 
 static int n_threads(const am_net *net) {
@@ -466,31 +528,30 @@ static int n_threads(const am_net *net) {
 #endif
 }
 
-static int thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 /* Synaptic current of n PCs at the step's starting V: drive conductance in i (scratch, replaced by
- * the current), E->E, I->E and slow inhibition; |excitatory| + |inhibitory| into lfp. */
-AM_VMATH_CLONES static void pc_currents(double Ee, double Ei, double Eb, const double *restrict v,
-                                        const double *restrict g_ee, const double *restrict g_ie,
-                                        const double *restrict g_b, double *restrict i,
-                                        double *restrict lfp, int n) {
+ * the current), E->E, I->E and slow inhibition; |excitatory| + |inhibitory| into lfp. Returns
+ * the sum of lfp in cell order from 0.0 (an in-order reduction: GCC vectorises the loop and adds
+ * the lanes one by one, so the sum has the bits of a plain serial loop). */
+AM_VMATH_CLONES static double pc_currents(double Ee, double Ei, double Eb, const double *restrict v,
+                                          const double *restrict g_ee, const double *restrict g_ie,
+                                          const double *restrict g_b, double *restrict i,
+                                          double *restrict lfp, int n) {
+    double sum = 0.0;
     for (int c = 0; c < n; c++) {
         const double ge = g_ee[c] + i[c], gi = g_ie[c];
         const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]) + g_b[c] * (Eb - v[c]);
         i[c] = ia + ig;
-        lfp[c] = fabs(ia) + fabs(ig);
+        const double l = fabs(ia) + fabs(ig);
+        lfp[c] = l;
+        sum += l;
     }
+    return sum;
 }
 
-static void phase_inputs(am_net *net, int t, int nt) {
+/* Step s, first part, for the cells of thread t: conductances, drives and currents, then the
+ * AdEx update of those cells. Touches only the thread's own cells. */
+static void phase_inputs(am_net *net, long s, int t, int nt) {
     const int ne = net->p.n_e, ni = net->p.n_i;
-    const long s = net->step;
     const double Ee = net->p.e_exc_V, Ei = net->p.e_inh_V, Eb = net->p.e_gabab_V;
     int elo, ehi, ilo, ihi;
     range_of(ne, t, nt, &elo, &ehi);
@@ -503,8 +564,10 @@ static void phase_inputs(am_net *net, int t, int nt) {
 
     /* PC drive: g into i_e as scratch, then currents */
     drive_step(net, &net->de, net->de.lambda, 0.0, net->pc_w, 0, elo, ehi, net->i_e);
-    pc_currents(Ee, Ei, Eb, am_adex_v(net->pc) + elo, net->g_ee + elo, net->g_ie + elo,
-                net->g_b + elo, net->i_e + elo, net->lfp_cell + elo, ehi - elo);
+    const double lfp =
+        pc_currents(Ee, Ei, Eb, am_adex_v(net->pc) + elo, net->g_ee + elo, net->g_ie + elo,
+                    net->g_b + elo, net->i_e + elo, net->lfp_cell + elo, ehi - elo);
+    if (nt == 1) net->lfp_sum = lfp; /* all the cells: the sum in cell order */
 
     /* BC drive: rate r (1 + m cos(2 pi f t)) at the step's start time */
     const am_net_state_params *q = &net->p.state[net->state];
@@ -519,11 +582,16 @@ static void phase_inputs(am_net *net, int t, int nt) {
         const double ge = net->g_ei[c] + net->i_i[c], gi = net->g_ii[c];
         net->i_i[c] = ge * (Ee - vb[c]) + gi * (Ei - vb[c]);
     }
+
+    /* neurons (dt was checked by am_net_params_check, the ranges by range_of: no error) */
+    am_adex_step_range(net->pc, net->i_e, net->p.dt, elo, ehi);
+    am_adex_step_range(net->bc, net->i_i, net->p.dt, ilo, ihi);
 }
 
-static void phase_outputs(am_net *net, int t, int nt) {
+/* Step s, last part, for the post cells of thread t: spike delivery and STDP. Touches only the
+ * thread's own post cells (and the synapses onto them), as phase_inputs of the next step does. */
+static void phase_outputs(am_net *net, long s, int t, int nt) {
     const int ne = net->p.n_e, ni = net->p.n_i;
-    const long s = net->step;
     int elo, ehi, ilo, ihi;
     range_of(ne, t, nt, &elo, &ehi);
     range_of(ni, t, nt, &ilo, &ihi);
@@ -536,44 +604,35 @@ static void phase_outputs(am_net *net, int t, int nt) {
         am_stdp_apply_range(net->stdp, net->sp_e, net->n_sp_e, net->sp_e, net->n_sp_e, elo, ehi);
 }
 
-/* Runs a per-range phase on every thread (each takes its contiguous range), or serially. */
-static void run_phase(am_net *net, void (*phase)(am_net *, int, int)) {
-    const int nt = n_threads(net);
-    if (nt > 1) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-        phase(net, thread_id(), nt);
-#endif
-    } else {
-        phase(net, 0, 1);
-    }
-}
-
-static am_status one_step(am_net *net, am_error *err) {
-    run_phase(net, phase_inputs);
+/* Step s, the serial part between the two phases (one thread, the others wait): the previous
+ * step's short-term depression (it must follow that step's delivery and precede this one's; the
+ * first step of a call has none pending), the spike lists in cell order, STDP's pre traces, the
+ * LFP and rate sums (in cell order) and the callbacks. */
+static void phase_serial(am_net *net, long s, int stp_pending, int nt) {
     const double dt = net->p.dt;
-    am_status st = am_adex_step(net->pc, net->i_e, NULL, dt, net->sp_e, &net->n_sp_e);
-    if (!st) st = am_adex_step(net->bc, net->i_i, NULL, dt, net->sp_i, &net->n_sp_i);
-    if (st) return am_error_set(err, st, "am_net_step: AdEx step failed at step %ld", net->step);
+    if (stp_pending) am_stp_step(net->stp, net->sp_e, net->n_sp_e);
+    net->n_sp_e = am_adex_end_step(net->pc, net->sp_e);
+    net->n_sp_i = am_adex_end_step(net->bc, net->sp_i);
     if (am_stdp_enabled(net->stdp)) am_stdp_begin_step(net->stdp, net->sp_e, net->n_sp_e);
-    run_phase(net, phase_outputs);
-    am_stp_step(net->stp, net->sp_e, net->n_sp_e);
 
-    /* LFP proxy (serial sum in cell order) */
-    double lfp = 0.0;
-    for (int c = 0; c < net->p.n_e; c++)
-        lfp += net->lfp_cell[c];
+    /* LFP proxy (serial sum in cell order; pc_currents made it when one thread had every cell) */
+    double lfp = net->lfp_sum;
+    if (nt > 1) {
+        lfp = 0.0;
+        for (int c = 0; c < net->p.n_e; c++)
+            lfp += net->lfp_cell[c];
+    }
     net->lfp_acc += lfp;
     if (++net->lfp_k == net->lfp_every) {
         net->lfp_last = net->lfp_acc / net->lfp_every;
         net->lfp_count++;
-        if (net->lfp_fn) net->lfp_fn(net->lfp_user, (double)(net->step + 1) * dt, net->lfp_last);
+        if (net->lfp_fn) net->lfp_fn(net->lfp_user, (double)(s + 1) * dt, net->lfp_last);
         net->lfp_acc = 0.0;
         net->lfp_k = 0;
     }
 
     /* rates */
-    const int slot = (int)(net->step % net->win);
+    const int slot = (int)(s % net->win);
     net->win_e += net->n_sp_e - net->cnt_e[slot];
     net->win_i += net->n_sp_i - net->cnt_i[slot];
     net->cnt_e[slot] = net->n_sp_e;
@@ -582,24 +641,60 @@ static am_status one_step(am_net *net, am_error *err) {
     net->total_i += net->n_sp_i;
 
     if (net->spike_fn) {
-        const double ts = (double)(net->step + 1) * dt;
+        const double ts = (double)(s + 1) * dt;
         for (int k = 0; k < net->n_sp_e; k++)
             net->spike_fn(net->spike_user, AM_NET_E, net->sp_e[k], ts);
         for (int k = 0; k < net->n_sp_i; k++)
             net->spike_fn(net->spike_user, AM_NET_I, net->sp_i[k], ts);
     }
-    net->step++;
-    return AM_OK;
+    net->step = s + 1;
+}
+
+/* n_steps steps from step s0 on thread t of nt. Per step: inputs and neurons of the thread's
+ * cells; barrier; the serial part on thread 0 (the caller's thread, so callbacks run there);
+ * barrier; delivery and STDP of the thread's cells. The next step's inputs touch only the
+ * thread's own cells again, so no barrier is needed between a step's outputs and the next
+ * step's inputs: two barriers per step, one parallel region per am_net_step. */
+static void run_steps(am_net *net, long s0, long n_steps, int t, int nt) {
+    for (long k = 0; k < n_steps; k++) {
+        const long s = s0 + k;
+        phase_inputs(net, s, t, nt);
+#ifdef _OPENMP
+        if (nt > 1) {
+#pragma omp barrier
+        }
+#endif
+        if (t == 0) phase_serial(net, s, k > 0, nt);
+#ifdef _OPENMP
+        if (nt > 1) {
+#pragma omp barrier
+        }
+#endif
+        phase_outputs(net, s, t, nt);
+    }
 }
 
 am_status am_net_step(am_net *net, long n_steps, am_error *err) {
     if (!net) return am_error_set(err, AM_EINVAL, "am_net_step: net is NULL");
     if (n_steps < 0)
         return am_error_set(err, AM_EINVAL, "am_net_step: n_steps = %ld must be >= 0", n_steps);
-    for (long k = 0; k < n_steps; k++) {
-        am_status st = one_step(net, err);
-        if (st) return st;
+    if (n_steps == 0) return AM_OK;
+    const int nt = n_threads(net);
+    const long s0 = net->step;
+    if (nt > 1) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+        {
+            /* the team may be smaller than asked: split by the team's size */
+            const int tn = omp_get_num_threads();
+            run_steps(net, s0, n_steps, omp_get_thread_num(), tn);
+        }
+#endif
+    } else {
+        run_steps(net, s0, n_steps, 0, 1);
     }
+    /* the last step's short-term depression */
+    am_stp_step(net->stp, net->sp_e, net->n_sp_e);
     return AM_OK;
 }
 

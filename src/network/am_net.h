@@ -34,9 +34,12 @@
  * I_GABA = g_i (E_i - V), at the V used for the step (A); averaged over each 1 ms (an integer
  * number of steps, lfp_interval_s / dt) and emitted once per interval: 1 sample per ms.
  *
- * Threads: with OpenMP (n_threads > 1) the per-cell work is split by contiguous post ranges
- * (projection advance/deliver, STDP apply); the AdEx steps and every sum over cells are serial
- * and in cell order, so results are bit-identical for any thread count.
+ * Threads: with OpenMP (n_threads > 1) each am_net_step call is one parallel region; the per-cell
+ * work (projection advance/deliver, drives, currents, AdEx update, STDP apply) is split by
+ * contiguous cell ranges (multiples of AM_ADEX_BLOCK_CELLS), two barriers a step; the spike
+ * lists, every sum over cells and the callbacks are serial, in cell order, on the calling thread,
+ * so results are bit-identical for any thread count and any split of a run into am_net_step
+ * calls.
  *
  * Units SI (s, S, V, A, Hz). Errors are values (am_status + am_error). _free(NULL) is a no-op. */
 #ifndef AM_NET_H

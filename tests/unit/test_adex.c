@@ -547,6 +547,57 @@ static void test_conductance_and_api(void) {
     am_adex_free(pop);
 }
 
+/* am_adex_step_range over blocks in any order, then am_adex_end_step, gives the bits and spikes of
+ * am_adex_step (both integrators; a population that is not a multiple of the block; a step
+ * after am_adex_step_cond, whose conductances the range step must clear). Bad ranges are
+ * rejected. */
+static void test_step_range(void) {
+    enum { N = 2 * AM_ADEX_BLOCK_CELLS + 21 };
+    double I[N];
+    for (int k = 0; k < N; k++)
+        I[k] = 150e-12 + 9e-12 * k;
+    for (int m = 0; m < 2; m++) {
+        am_adex_params p = am_adex_params_basket();
+        p.integrator = m == 0 ? AM_ADEX_HEUN : AM_ADEX_EULER;
+        am_adex_pop *a = am_adex_alloc(N, &p, NULL), *b = am_adex_alloc(N, &p, NULL);
+        CHECK(a && b);
+        if (!a || !b) return;
+        int sa[N], sb[N], na = 0, same = 1;
+        long spikes = 0;
+        const double ge[N] = {2e-9};
+        am_adex_step_cond(a, ge, NULL, 0.0, -0.07, I, 1e-4, NULL, NULL);
+        am_adex_step_cond(b, ge, NULL, 0.0, -0.07, I, 1e-4, NULL, NULL);
+        for (int s = 0; s < 4000; s++) {
+            am_adex_step(a, I, NULL, 1e-4, sa, &na);
+            /* last block first, one range of two blocks when s is odd */
+            const int B = AM_ADEX_BLOCK_CELLS;
+            same &= am_adex_step_range(b, I, 1e-4, 2 * B, N) == AM_OK;
+            if (s % 2) {
+                same &= am_adex_step_range(b, I, 1e-4, 0, 2 * B) == AM_OK;
+            } else {
+                same &= am_adex_step_range(b, I, 1e-4, B, 2 * B) == AM_OK;
+                same &= am_adex_step_range(b, I, 1e-4, 0, B) == AM_OK;
+            }
+            const int nb = am_adex_end_step(b, sb);
+            same &= na == nb && memcmp(sa, sb, (size_t)na * sizeof *sa) == 0;
+            same &= memcmp(am_adex_v(a), am_adex_v(b), N * sizeof(double)) == 0;
+            same &= memcmp(am_adex_w(a), am_adex_w(b), N * sizeof(double)) == 0;
+            same &= memcmp(am_adex_spike_lag(a), am_adex_spike_lag(b), N * sizeof(double)) == 0;
+            spikes += na;
+        }
+        CHECK(same);
+        CHECK(spikes > 100); /* the comparison covered spiking blocks */
+        CHECK(am_adex_step_range(b, I, 1e-4, 1, AM_ADEX_BLOCK_CELLS) == AM_EINVAL);
+        CHECK(am_adex_step_range(b, I, 1e-4, 0, AM_ADEX_BLOCK_CELLS + 1) == AM_EINVAL);
+        CHECK(am_adex_step_range(b, I, 1e-4, 0, N + 1) == AM_EINVAL);
+        CHECK(am_adex_step_range(b, I, 0.0, 0, N) == AM_EINVAL);
+        CHECK(am_adex_step_range(NULL, I, 1e-4, 0, N) == AM_EINVAL);
+        CHECK(am_adex_end_step(NULL, sb) == 0);
+        am_adex_free(a);
+        am_adex_free(b);
+    }
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     RUN_TEST(test_exp_accuracy);
@@ -557,5 +608,6 @@ int main(void) {
     RUN_TEST(test_determinism_and_lanes);
     RUN_TEST(test_huge_inputs);
     RUN_TEST(test_conductance_and_api);
+    RUN_TEST(test_step_range);
     return TEST_REPORT();
 }

@@ -105,6 +105,84 @@ static void test_determinism(void) {
            a.n[0], a.n[1]);
 }
 
+/* (2b) everything, not only the spikes, has the same bits at 1, 2 and 3 threads and whether
+ * am_net_step is called once or in chunks of 7 steps or 1 step: the LFP values, V and w of both
+ * populations, the E->E weights (STDP on) and the short-term-depression resources (U = 0.3; its
+ * update is deferred to the next step's serial part, and to the end of am_net_step), with slow
+ * inhibition on. 0.2 s of running. */
+typedef struct bits_rec {
+    uint64_t spikes, lfp;
+    long n;
+} bits_rec;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ b[k]) * 1099511628211ull;
+    return h;
+}
+
+static void bits_spike(void *user, am_net_pop pop, int cell, double t_s) {
+    bits_rec *r = user;
+    r->spikes = fnv(r->spikes, &pop, sizeof pop);
+    r->spikes = fnv(r->spikes, &cell, sizeof cell);
+    r->spikes = fnv(r->spikes, &t_s, sizeof t_s);
+    r->n++;
+}
+
+static void bits_lfp(void *user, double t_s, double lfp) {
+    bits_rec *r = user;
+    r->lfp = fnv(r->lfp, &t_s, sizeof t_s);
+    r->lfp = fnv(r->lfp, &lfp, sizeof lfp);
+}
+
+/* hash of spikes, LFP and the final state; *n_spikes the spike count */
+static uint64_t run_bits(int threads, long chunk, long *n_spikes) {
+    am_net_params p = small_params(200, 20);
+    p.n_threads = threads;
+    p.ee_stp.u = 0.3;
+    p.ie_slow.w_init_S = 0.2e-9;
+    am_net *net = am_net_alloc(&p, NULL);
+    if (!net) return 0;
+    bits_rec r = {1469598103934665603ull, 1469598103934665603ull, 0};
+    am_net_set_spike_callback(net, bits_spike, &r);
+    am_net_set_lfp_callback(net, bits_lfp, &r);
+    am_net_set_state(net, AM_NET_RUN, NULL);
+    double *rates = malloc((size_t)p.n_e * sizeof(double));
+    for (int k = 0; rates && k < p.n_e; k++)
+        rates[k] = 40.0 + 120.0 * (k % 5 == 0);
+    if (rates) am_net_set_drive_rates(net, rates, NULL);
+    free(rates);
+    for (long s = 0; s < 2000; s += chunk)
+        am_net_step(net, s + chunk <= 2000 ? chunk : 2000 - s, NULL);
+    uint64_t h = fnv(r.spikes, &r.lfp, sizeof r.lfp);
+    for (int q = 0; q < 2; q++) {
+        const am_adex_pop *a = am_net_population(net, q == 0 ? AM_NET_E : AM_NET_I);
+        h = fnv(h, am_adex_v(a), (size_t)am_adex_n(a) * sizeof(double));
+        h = fnv(h, am_adex_w(a), (size_t)am_adex_n(a) * sizeof(double));
+    }
+    am_projection *ee = am_net_projection(net, AM_CA3_EE);
+    h = fnv(h, am_projection_weights(ee), am_projection_n_synapses(ee) * sizeof(float));
+    h = fnv(h, am_stp_gain(am_net_stp(net)), (size_t)p.n_e * sizeof(double));
+    *n_spikes = r.n;
+    am_net_free(net);
+    return h;
+}
+
+static void test_threads_all_bits(void) {
+    long n1 = 0;
+    const uint64_t h1 = run_bits(1, 2000, &n1);
+    CHECK(n1 > 0);
+    const int threads[] = {1, 2, 3, 2};
+    const long chunks[] = {7, 2000, 7, 1};
+    for (int k = 0; k < 4; k++) {
+        long n = 0;
+        const uint64_t h = run_bits(threads[k], chunks[k], &n);
+        CHECK(h == h1 && n == n1);
+    }
+    printf("  %ld spikes; spikes, LFP and final state identical at 1/2/3 threads, in chunks\n", n1);
+}
+
 /* (3) place-field drive while running on a 2 m track, STDP on: E->E weights end up larger
  * between cells with nearby fields. The network sees only per-cell rates; the weights come from
  * its own spikes through STDP. */
@@ -369,6 +447,7 @@ int main(void) {
     RUN_TEST(test_errors);
     RUN_TEST(test_rest_rates);
     RUN_TEST(test_determinism);
+    RUN_TEST(test_threads_all_bits);
     RUN_TEST(test_rest_no_plasticity);
     RUN_TEST(test_normaliser);
     RUN_TEST(test_guard);
