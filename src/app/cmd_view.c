@@ -2,6 +2,7 @@
  * src/viewer. Options and errors as `ammon run` (main.c). */
 #include "cmd_view.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,46 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
     }
     *out = v;
     return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Replaces path by the next .ini file (in name order, wrapping) of its folder; non-zero if there
+ * is none. */
+static int next_config(char *path, size_t cap) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    const char *base = slash ? slash + 1 : path;
+    DIR *d = opendir(dir);
+    if (!d) return 1;
+    char *names[512];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 512) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && !strcmp(e->d_name + len - 4, ".ini")) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    int rc = 1;
+    if (n > 0) {
+        qsort(names, (size_t)n, sizeof names[0], cmp_str);
+        int k = 0;
+        while (k < n && strcmp(names[k], base) <= 0)
+            k++;
+        const char *next = names[k % n];
+        if ((strcmp(next, base) != 0 || n > 1) && strlen(dir) + strlen(next) + 2 <= cap) {
+            memcpy(path, dir, strlen(dir));
+            path[strlen(dir)] = '/';
+            memcpy(path + strlen(dir) + 1, next, strlen(next) + 1);
+            rc = 0;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
 }
 
 int am_cmd_view(int argc, char **argv) {
@@ -167,21 +208,34 @@ int am_cmd_view(int argc, char **argv) {
         }
         return 0;
     }
-    am_config *cfg = am_schema_config_alloc(&err);
-    am_sim *sim = NULL;
-    int rc = 1;
-    if (!cfg) goto fail;
-    if (am_config_load(cfg, config, &err)) goto fail;
-    for (int i = 0; i < n_sets; i++)
-        if (am_config_set(cfg, sets[i], &err)) goto fail;
-    if (seed_set[0] && am_config_set(cfg, seed_set, &err)) goto fail;
-    sim = am_sim_alloc(cfg, &err);
-    if (!sim) goto fail;
-    if (am_view_live(sim, cfg, &o, &err)) goto fail;
-    rc = 0;
-fail:
-    if (rc) fprintf(stderr, "ammon view: %s\n", err.msg);
-    am_sim_free(sim);
-    am_config_free(cfg);
-    return rc;
+    /* live: a reset (x) starts the same config again, n the next .ini of its folder */
+    char current[4096];
+    snprintf(current, sizeof current, "%s", config);
+    for (;;) {
+        am_config *cfg = am_schema_config_alloc(&err);
+        am_sim *sim = NULL;
+        am_view_action action = AM_VIEW_QUIT;
+        long shown = 0;
+        int ok = cfg && !am_config_load(cfg, current, &err);
+        for (int i = 0; ok && i < n_sets; i++)
+            ok = !am_config_set(cfg, sets[i], &err);
+        if (ok && seed_set[0]) ok = !am_config_set(cfg, seed_set, &err);
+        if (ok) ok = (sim = am_sim_alloc(cfg, &err)) != NULL;
+        if (ok) ok = !am_view_live(sim, cfg, &o, &action, &shown, &err);
+        am_sim_free(sim);
+        am_config_free(cfg);
+        if (!ok) {
+            fprintf(stderr, "ammon view: %s\n", err.msg);
+            return 1;
+        }
+        o.frame0 += shown;
+        if (action == AM_VIEW_QUIT || (o.frames > 0 && o.frame0 >= o.frames)) return 0;
+        if (action == AM_VIEW_NEXT && next_config(current, sizeof current)) {
+            fprintf(stderr, "ammon view: no other experiment next to %s\n", current);
+            return 1;
+        }
+        if (o.log)
+            fprintf(o.log, "ammon view: %s %s\n", action == AM_VIEW_NEXT ? "switched to" : "reset",
+                    current);
+    }
 }

@@ -336,6 +336,18 @@ static void add_sparse_refresh(double *restrict h, am_rate_nz *restrict e, int m
     }
 }
 
+void am_rate_silence(am_rate *net) {
+    const int n = net->p.n;
+    for (int i = 0; i < n; i++) {
+        net->r[i] = 0.0;
+        net->s[i] = 0.0;
+    }
+    net->na = 0;
+    net->sum_r = 0.0;
+    for (int b = 0; b * AM_VBLOCK < n; b++)
+        net->flags[b] &= (uint8_t)~FLAG_ACTIVE;
+}
+
 static void step_once(am_rate *net) {
     const am_rate_params *p = &net->p;
     const am_rate_state_params *sp = &p->state[net->state];

@@ -123,6 +123,10 @@ void am_rate_set_lfp_callback(am_rate *net, am_rate_lfp_fn fn, void *user);
 
 /* --- access ---------------------------------------------------------------------------- */
 int am_rate_n(const am_rate *net);
+/* Silences the network now, as a strong brief inhibition would (the electrical stimulation that
+ * stops a ripple, Girardeau et al. 2009): every unit's rate and background input are set to 0;
+ * adaptation, depression, slow inhibition and weights are kept. The next step starts from there. */
+void am_rate_silence(am_rate *net);
 double am_rate_time(const am_rate *net); /* s */
 long am_rate_spike_count(const am_rate *net);
 double am_rate_mean_rate(const am_rate *net);        /* <r> now (Hz) */

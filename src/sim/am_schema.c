@@ -218,6 +218,15 @@ static const am_key_spec schema[] = {
     {"network", "rate_lfp_noise_hz", AM_KEY_DOUBLE, "5", 0, 1e6, NULL,
      "rate backend: SD of the white noise added to the LFP proxy (Hz of summed rate)"},
 
+    /* [manipulation] */
+    {"manipulation", "disrupt_ripples", AM_KEY_BOOL, "false", NA, NULL,
+     "ripple disruption (Girardeau et al. 2009; Jadhav et al. 2012): at rest and in sleep, each "
+     "population burst detected online (z above disrupt_z) silences the network at once; rate "
+     "backend only so far; logged in /manipulation"},
+    {"manipulation", "disrupt_z", AM_KEY_DOUBLE, "3", 0.1, 100, NULL,
+     "ripple disruption: detection threshold, SD of the smoothed population rate above its "
+     "running mean (as td.burst_z_on)"},
+
     /* [td] the TD learner (docs/learning.md) */
     {"td", "enabled", AM_KEY_BOOL, "false", NA, NULL,
      "run the TD learner (critic on the hippocampal population) and log /td, /td_events, /vta"},

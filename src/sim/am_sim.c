@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_burst.h"
 #include "am_filter.h"
 #include "am_learner.h"
 #include "am_net.h"
@@ -73,9 +74,12 @@ struct am_sim {
     am_error net_err;
     am_rate *rnet;       /* rate backend (network.backend = rate): replaces net */
     am_learner *learner; /* td.enabled */
-    int td_net;          /* 1: the learner reads the network's spikes, 0: the place cells' */
-    double td_moving;    /* m/s */
-    int loop_rest;       /* td.closed_loop: the network's drive at rest is the loop's */
+    am_burst *disrupt;   /* manipulation.disrupt_ripples: the online detector */
+    int disrupt_on, tb_disrupt;
+    long n_disrupt;
+    int td_net;       /* 1: the learner reads the network's spikes, 0: the place cells' */
+    double td_moving; /* m/s */
+    int loop_rest;    /* td.closed_loop: the network's drive at rest is the loop's */
 
     int done, paused;
     am_sim_summary sum;
@@ -86,6 +90,27 @@ struct am_sim {
 static void net_spike(void *user, am_net_pop pop, int cell, double t_s);
 static void rate_spike(void *user, int unit, double t_s);
 static void net_lfp(void *user, double t_s, double lfp_A);
+
+/* manipulation.disrupt_ripples: the detector exists whenever a rate network does (the viewer can
+ * switch disruption on and off); it is on from the start with the key. */
+static am_status build_disruption(am_sim *sim, am_error *err) {
+    const am_config *cfg = sim->cfg;
+    int on = am_config_bool(cfg, "manipulation.disrupt_ripples");
+    if (on && !sim->rnet)
+        return am_config_error(cfg, err, "manipulation.disrupt_ripples",
+                               "needs the rate backend (network.enabled = true, network.backend = "
+                               "rate); the spiking network cannot be disrupted yet");
+    if (!sim->rnet) return AM_OK;
+    am_burst_params bp = am_burst_params_default();
+    bp.z_on = am_config_double(cfg, "manipulation.disrupt_z");
+    if (!(bp.z_off < bp.z_on)) bp.z_off = 0.5 * bp.z_on;
+    bp.min_duration_s = 0.0;
+    sim->disrupt = am_burst_alloc(&bp, sim->dt, err);
+    if (!sim->disrupt) return err ? err->code : AM_EINVAL;
+    sim->disrupt_on = on;
+    sim->tb_disrupt = -1;
+    return AM_OK;
+}
 
 /* At rest and in sleep with td.closed_loop, the network's per-cell drive is the loop's (0 when
  * the loop is idle) instead of the place cells'. */
@@ -597,6 +622,7 @@ am_sim *am_sim_alloc(const am_config *cfg, am_error *err) {
     if (parse_reward_changes(sim, err)) goto fail;
     sim->reward_prob = am_config_double(cfg, "reward.probability");
     if (am_config_bool(cfg, "td.enabled") && build_learner(sim, err)) goto fail;
+    if (build_disruption(sim, err)) goto fail;
 
     sim->epoch = 0;
     am_agent_set_mode(sim->agent, sim->epochs[0].mode);
@@ -618,6 +644,7 @@ void am_sim_free(am_sim *sim) {
     free(sim->epochs);
     free(sim->site_reward);
     am_learner_free(sim->learner);
+    am_burst_free(sim->disrupt);
     free(sim->changes);
     free(sim->spk);
     free(sim->uspk);
@@ -1091,6 +1118,15 @@ am_status am_sim_record(am_sim *sim, am_session *s, const char *command_line, am
     st = st ? st : am_session_spikes_begin(s, am_place_n_cells(sim->place), err);
     if (!st && (sim->net || sim->rnet)) st = record_net(sim, err);
     if (!st && sim->learner) st = am_learner_record(sim->learner, s, err);
+    if (!st && sim->disrupt && am_config_bool(sim->cfg, "manipulation.disrupt_ripples")) {
+        static const char *const dn[] = {"t", "epoch"};
+        static const am_col_type dty[] = {AM_COL_F64, AM_COL_I32};
+        static const char *const du[] = {"s: end of the step whose burst was disrupted",
+                                         "index into /epochs"};
+        sim->tb_disrupt =
+            am_session_table_open(s, "/manipulation/disruptions", 2, dn, dty, du, err);
+        if (sim->tb_disrupt < 0) return err ? err->code : AM_EIO;
+    }
     return st;
 }
 
@@ -1199,6 +1235,21 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         if (sim->net_st) {
             if (err) *err = sim->net_err;
             return sim->net_st;
+        }
+        if (sim->disrupt) {
+            am_burst_signal sig = am_burst_step(sim->disrupt, (long)sim->n_uspk,
+                                                sim->disrupt_on && rs != AM_RATE_RUN);
+            if (sig == AM_BURST_START) {
+                am_rate_silence(sim->rnet);
+                sim->n_disrupt++;
+                if (sim->sess && sim->tb_disrupt >= 0) {
+                    double t = sim->t + sim->dt;
+                    int32_t ep = sim->epoch;
+                    const void *row[] = {&t, &ep};
+                    if ((st = am_session_table_row(sim->sess, sim->tb_disrupt, row, err)))
+                        return st;
+                }
+            }
         }
         if ((sim->step + 1) % sim->steps_per_s == 0) {
             double hi = am_config_double(sim->cfg, "network.guard_max_hz");
@@ -1346,6 +1397,19 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
 }
 
 /* ---------------------------------------------------------------- queries and changes */
+
+am_status am_sim_set_disruption(am_sim *sim, int on, am_error *err) {
+    if (!sim->disrupt)
+        return am_error_set(err, AM_ESTATE,
+                            "ripple disruption needs the rate backend (network.backend = rate)");
+    sim->disrupt_on = on != 0;
+    return AM_OK;
+}
+
+int am_sim_disruption(const am_sim *sim, long *count) {
+    if (count) *count = sim->n_disrupt;
+    return sim->disrupt_on;
+}
 
 const am_learner *am_sim_learner(const am_sim *sim) {
     return sim->learner;

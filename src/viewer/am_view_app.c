@@ -32,6 +32,7 @@ typedef struct viewer {
     const am_view_opts *o;
     double speed, budget;
     int paused, help, quit, step_once;
+    am_view_action action;
     char message[128];
     long frame;
     double fps;
@@ -77,6 +78,22 @@ static am_status handle_key(viewer *v, int key, am_error *err) {
     case 'q':
     case 27:
         v->quit = 1;
+        break;
+    case 'd':
+        if (!s->toggle_disrupt)
+            snprintf(v->message, sizeof v->message, "playback: nothing to disrupt");
+        else
+            s->toggle_disrupt(s->user, v->message, sizeof v->message);
+        break;
+    case 'x':
+    case 'n':
+        if (!s->set_mode) {
+            snprintf(v->message, sizeof v->message,
+                     "playback: reset and next experiment are live only");
+            break;
+        }
+        v->quit = 1;
+        v->action = key == 'x' ? AM_VIEW_RESET : AM_VIEW_NEXT;
         break;
     default:
         if (key >= '1' && key <= '9') {
@@ -273,7 +290,10 @@ static int map_sdl_key(const SDL_Event *e) {
     }
 }
 
-am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_error *err) {
+am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_view_action *action,
+                      long *shown, am_error *err) {
+    *action = AM_VIEW_QUIT;
+    *shown = 0;
     viewer v;
     memset(&v, 0, sizeof v);
     v.src = src;
@@ -344,9 +364,10 @@ am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_error
     const Uint64 freq = SDL_GetPerformanceFrequency();
     const Uint64 t_start = SDL_GetPerformanceCounter();
     Uint64 t_prev = t_start;
-    for (v.frame = 0; !v.quit && (o->frames <= 0 || v.frame < o->frames); v.frame++) {
+    int wrote = 0;
+    for (v.frame = 0; !v.quit && (o->frames <= 0 || o->frame0 + v.frame < o->frames); v.frame++) {
         if (o->keys) {
-            int bad = 0, key = scripted_key(o->keys, v.frame, &bad);
+            int bad = 0, key = scripted_key(o->keys, o->frame0 + v.frame, &bad);
             if (key && (st = handle_key(&v, key, err))) goto done;
         }
         if (!o->headless) {
@@ -364,17 +385,18 @@ am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_error
         render(&v, draw);
         if (o->frames_dir) {
             char path[4200];
-            snprintf(path, sizeof path, "%s/frame_%06ld.png", o->frames_dir, v.frame);
+            snprintf(path, sizeof path, "%s/frame_%06ld.png", o->frames_dir, o->frame0 + v.frame);
             if ((st = save_png(ren, surf, o->width, o->height, path, err))) goto done;
         }
         /* a replay frame: a decoded sweep of at least 3 windows, or the whole of a shorter one */
         const am_view_data *d = src->data;
         int replay_shown =
             o->stop_on_replay && d->decoded_visible && (d->sweep_n >= 3 || !d->burst);
-        int last = replay_shown || (o->frames > 0 && v.frame + 1 == o->frames);
-        if (last && o->screenshot &&
-            (st = save_png(ren, surf, o->width, o->height, o->screenshot, err)))
-            goto done;
+        int last = replay_shown || (o->frames > 0 && o->frame0 + v.frame + 1 == o->frames);
+        if (last && o->screenshot) {
+            if ((st = save_png(ren, surf, o->width, o->height, o->screenshot, err))) goto done;
+            wrote = 1;
+        }
         if (!o->headless) SDL_RenderPresent(ren);
         Uint64 now = SDL_GetPerformanceCounter();
         double frame_s = (double)(now - t_prev) / (double)freq;
@@ -395,8 +417,12 @@ am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_error
     if (o->log)
         fprintf(o->log, "ammon view: %ld frames in %.2f s wall (%.1f fps), simulated %.3f s\n",
                 v.frame, wall, wall > 0 ? v.frame / wall : 0.0, src->time(src->user));
-    if (o->frames_dir) make_mp4(o->frames_dir, o->fps, o->log);
-    if (o->screenshot && o->log) fprintf(o->log, "ammon view: wrote %s\n", o->screenshot);
+    *action = v.action;
+    /* the frame where x or n was pressed is used up (not drawn), so that a scripted key is not
+     * pressed again at the same frame number by the next run */
+    *shown = v.frame + (v.action != AM_VIEW_QUIT);
+    if (o->frames_dir && v.action == AM_VIEW_QUIT) make_mp4(o->frames_dir, o->fps, o->log);
+    if (wrote && o->log) fprintf(o->log, "ammon view: wrote %s\n", o->screenshot);
 done:
     am_view_draw_free(draw);
     if (ren) SDL_DestroyRenderer(ren);

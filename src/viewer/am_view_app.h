@@ -32,7 +32,16 @@ typedef struct am_view_opts {
     const char *keys;       /* scripted keys "FRAME:KEY,FRAME:KEY" (KEY one character of the
                                help, or "esc"), applied before that frame; NULL: none */
     FILE *log;              /* summary (frames, fps) at the end; NULL: none */
+    long frame0;            /* frame number this run starts at (after a reset or a switch of
+                               experiment, the count goes on: frames and keys are absolute) */
 } am_view_opts;
+
+/* How a run of the loop ended. */
+typedef enum am_view_action {
+    AM_VIEW_QUIT = 0,  /* quit, frame count reached, or a replay shown (stop_on_replay) */
+    AM_VIEW_RESET = 1, /* key x: start the same experiment again */
+    AM_VIEW_NEXT = 2   /* key n: switch to the next experiment */
+} am_view_action;
 
 am_view_opts am_view_opts_default(void);
 
@@ -52,14 +61,18 @@ typedef struct am_view_source {
      * did into msg. */
     am_status (*set_mode)(void *user, am_agent_mode m, am_error *err);
     am_status (*toggle_reward)(void *user, int site, char *msg, size_t n, am_error *err);
+    /* key d: ripple disruption on / off; writes what it did (or why not) into msg */
+    void (*toggle_disrupt)(void *user, char *msg, size_t n);
     const double *reward; /* reward per site, for the maze panel (NULL: not shown) */
     int n_sites;
 } am_view_source;
 
-/* Runs the loop until the user quits, the frame count is reached or (stop_on_replay) a replay is
- * shown. Errors: SDL or font failures, no display (window mode), a PNG that cannot be written, a
- * failing step (its message), a bad keys string. */
-am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_error *err);
+/* Runs the loop until the user quits, the frame count is reached, (stop_on_replay) a replay is
+ * shown, or a reset (x) or switch of experiment (n) is asked for: *action says which, *shown how
+ * many frames this run showed. Errors: SDL or font failures, no display (window mode), a PNG that
+ * cannot be written, a failing step (its message), a bad keys string. */
+am_status am_view_run(const am_view_source *src, const am_view_opts *o, am_view_action *action,
+                      long *shown, am_error *err);
 
 /* Display name of a mode: "running", "awake rest", "sleep". */
 const char *am_view_mode_name(am_agent_mode m);

@@ -14,8 +14,10 @@ const char *const am_view_help_lines[] = {
     "r e s   switch to running / awake rest / sleep",
     "1-9     reward at site 1-9 on / off",
     "h ?     this help",
+    "d       ripple disruption on / off (rate backend): bursts silenced",
+    "x       reset: start this experiment again",
+    "n       next experiment (the next .ini in the config's folder)",
     "q Esc   quit",
-    "not yet: disrupt ripples, reset, choose the experiment",
     NULL};
 
 struct am_view_draw {

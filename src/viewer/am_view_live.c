@@ -79,6 +79,18 @@ static am_status live_set_mode(void *user, am_agent_mode m, am_error *err) {
     return am_sim_set_mode(((live *)user)->sim, m, err);
 }
 
+static void live_toggle_disrupt(void *user, char *msg, size_t n) {
+    live *l = user;
+    long count;
+    int on = !am_sim_disruption(l->sim, &count);
+    am_error err = {0};
+    if (am_sim_set_disruption(l->sim, on, &err)) {
+        snprintf(msg, n, "%s", err.msg);
+        return;
+    }
+    snprintf(msg, n, "ripple disruption %s (%ld bursts silenced so far)", on ? "on" : "off", count);
+}
+
 static am_status live_toggle_reward(void *user, int site, char *msg, size_t n, am_error *err) {
     live *l = user;
     if (site >= l->n_sites) {
@@ -93,7 +105,8 @@ static am_status live_toggle_reward(void *user, int site, char *msg, size_t n, a
     return AM_OK;
 }
 
-am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o, am_error *err) {
+am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o,
+                       am_view_action *action, long *shown, am_error *err) {
     live l;
     memset(&l, 0, sizeof l);
     l.sim = sim;
@@ -126,6 +139,7 @@ am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o,
                           .rat = live_rat,
                           .set_mode = live_set_mode,
                           .toggle_reward = live_toggle_reward,
+                          .toggle_disrupt = live_toggle_disrupt,
                           .reward = l.reward,
                           .n_sites = l.n_sites};
     l.learner = am_sim_learner(sim);
@@ -142,7 +156,7 @@ am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o,
             }
         }
     }
-    am_status st = am_view_run(&src, o, err);
+    am_status st = am_view_run(&src, o, action, shown, err);
     am_view_data_free(l.data);
     free(l.reward);
     free(l.x);

@@ -12,6 +12,7 @@
 
 /* sim must have been built from cfg and not be recording. Errors: those of am_view_run and of the
  * simulation's steps. */
-am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o, am_error *err);
+am_status am_view_live(am_sim *sim, const am_config *cfg, const am_view_opts *o,
+                       am_view_action *action, long *shown, am_error *err);
 
 #endif

@@ -231,7 +231,9 @@ am_status am_view_playback(const char *path, const am_view_opts *o, am_error *er
                           .time = pb_time,
                           .epoch = pb_epoch,
                           .rat = pb_rat};
-    st = am_view_run(&src, o, err);
+    am_view_action action;
+    long shown;
+    st = am_view_run(&src, o, &action, &shown, err);
 done:
     am_view_data_free(p.data);
     am_recording_free(p.rec);

@@ -167,6 +167,45 @@ static void network_runs_inside_the_sim(void) {
     am_config_free(c);
 }
 
+/* Ripple disruption (rate backend): bursts in sleep are silenced when it is on, none when off;
+ * switching it needs the rate backend; the spiking network is refused with the key named. */
+static void ripple_disruption(void) {
+    const char *sets[] = {"network.enabled=true",
+                          "network.backend=rate",
+                          "network.n_e=300",
+                          "cells.n=300",
+                          "protocol.epochs=run 4 laps, sleep 20 s",
+                          "maze.size_cm=100"};
+    long counts[2];
+    for (int on = 0; on < 2; on++) {
+        am_config *c = config(sets, 6);
+        am_error err = {0};
+        am_sim *sim = am_sim_alloc(c, &err);
+        CHECK(sim != NULL);
+        if (!sim) return;
+        CHECK(am_sim_set_disruption(sim, on, &err) == AM_OK);
+        CHECK(am_sim_run(sim, NULL, NULL, NULL, &err) == AM_OK);
+        CHECK(am_sim_disruption(sim, &counts[on]) == on);
+        am_sim_free(sim);
+        am_config_free(c);
+    }
+    CHECK(counts[0] == 0 && counts[1] > 0);
+    const char *plain[] = {"cells.n=50"};
+    am_config *c = config(plain, 1);
+    am_error err = {0};
+    am_sim *sim = am_sim_alloc(c, &err);
+    CHECK(sim && am_sim_set_disruption(sim, 1, &err) == AM_ESTATE);
+    CHECK_STR_CONTAINS(err.msg, "rate backend");
+    am_sim_free(sim);
+    am_config_free(c);
+    const char *spiking[] = {"network.enabled=true", "network.n_e=60", "cells.n=60",
+                             "network.n_i=6", "manipulation.disrupt_ripples=true"};
+    c = config(spiking, 5);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "manipulation.disrupt_ripples");
+    am_config_free(c);
+}
+
 int main(void) {
     RUN_TEST(runs_protocol_to_the_end);
     RUN_TEST(pause_mode_and_reward_changes);
@@ -174,5 +213,6 @@ int main(void) {
     RUN_TEST(same_seed_same_spikes);
     RUN_TEST(errors_name_the_key);
     RUN_TEST(network_runs_inside_the_sim);
+    RUN_TEST(ripple_disruption);
     return TEST_REPORT();
 }

@@ -283,6 +283,29 @@ class Controls(unittest.TestCase):
         d = self.dump(["--keys", "0:q"])
         self.assertEqual(d["frames"], 0)
 
+    def test_reset_and_next_experiment(self):
+        # x at frame 20 starts the run again: after 30 frames the clock shows 10 frames (20 run,
+        # the key's frame used up, 9 more after the reset would be 0.3 s; allow one frame)
+        t = float(self.dump(["--keys", "20:x"])["rat"]["t"])
+        self.assertAlmostEqual(t, 9 / 30, delta=0.04)
+        # n switches to the next .ini of the config's folder (name order, wrapping)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, size in (("a.ini", 200), ("b.ini", 90)):
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(f"[maze]\ntype = linear\nsize_cm = {size}\n[cells]\nn = 50\n")
+            r = view([os.path.join(tmp, "a.ini"), "--headless", "--frames", "30", "--keys",
+                      "10:n,20:n"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            switched = [ln for ln in r.stderr.splitlines() if "switched to" in ln]
+            self.assertEqual([ln.rsplit("/", 1)[1] for ln in switched], ["b.ini", "a.ini"])
+            with open(os.path.join(tmp, "c.txt"), "w") as f:
+                f.write("not a config")
+            os.remove(os.path.join(tmp, "b.ini"))
+            r = view([os.path.join(tmp, "a.ini"), "--headless", "--frames", "30", "--keys",
+                      "10:n"])
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("no other experiment", r.stderr)
+
     def test_help_overlay_changes_the_picture(self):
         with tempfile.TemporaryDirectory() as tmp:
             a, b = os.path.join(tmp, "a.png"), os.path.join(tmp, "b.png")
