@@ -40,8 +40,9 @@ struct am_td {
 
     binner lb, eb; /* lived and event binners */
     int lived_moving;
-    bin prev; /* last lived bin (n = 0: none yet) */
-    int open; /* a lived stretch is open (prev is its last bin) */
+    bin prev;      /* last lived bin (n = 0: none yet) */
+    int open;      /* a lived stretch is open (prev is its last bin) */
+    int have_last; /* prev holds a lived bin (of this or an earlier stretch) */
     int trace_live;
     long stretch;
     double prev_dtau; /* lived time of the transition into prev (0: it opened the stretch) */
@@ -407,6 +408,7 @@ static void lived_bin(am_td *td, bin *b) {
     calibrate(td, b);
     bin_copy(&td->prev, b);
     td->open = 1;
+    td->have_last = 1;
 }
 
 void am_td_lived_spikes(am_td *td, const int *units, const double *t, size_t n, int moving) {
@@ -588,6 +590,12 @@ double am_td_value_of(const am_td *td, const double *x) {
         v += td->w[i] * x[i];
     }
     return s > 0 ? v / s : 0.0;
+}
+
+int am_td_last_bin(const am_td *td, const int **idx, const float **val) {
+    *idx = td->prev.idx;
+    *val = td->prev.val;
+    return td->have_last ? td->prev.n : 0;
 }
 
 int am_td_calibrated(const am_td *td) {

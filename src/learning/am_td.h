@@ -141,6 +141,8 @@ const double *am_td_reward_weights(const am_td *td); /* u, n_units */
 /* V of an arbitrary non-negative activity vector x (normalised here to sum 1; 0 if x is 0). */
 double am_td_value_of(const am_td *td, const double *x);
 int am_td_calibrated(const am_td *td);
+/* The last lived bin (sparse: units and values, sum 1); returns its size (0 before any). */
+int am_td_last_bin(const am_td *td, const int **idx, const float **val);
 /* The calibration table: n lags with mean lag (s) and mean d2 (NaN where empty); returns n. */
 int am_td_calibration(const am_td *td, double *lag_s, double *d2, long *count, int max);
 /* Lived time (s) for a squared displacement d2 (NaN before calibration). */

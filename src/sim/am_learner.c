@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_actor.h"
 #include "am_burst.h"
 #include "am_rng.h"
 #include "am_vta.h"
@@ -39,6 +40,10 @@ struct am_learner {
     long n_terminal;
     double last_terminal;
     int tb_loop;
+    int *perm;       /* td.replay_shuffle: unit -> the identity the learner sees in replay */
+    am_actor *actor; /* td.actor = choices */
+    int tb_choice;
+    int *allowed;
     am_td_update *recent; /* updates since the start of the last am_learner_step */
     size_t n_recent, cap_recent;
     am_status st; /* first error of the callbacks */
@@ -65,6 +70,7 @@ static void on_update(void *user, const am_td_update *u) {
         l->cap_recent = cap;
     }
     l->recent[l->n_recent++] = *u;
+    if (l->actor && u->source == AM_TD_RUN && u->learned) am_actor_learn(l->actor, u->delta, u->t);
     if (u->learned) l->st = am_vta_add(l->vta, u->t, u->delta_oriented, &l->err);
     if (l->st || !l->sess) return;
     int32_t src = (int32_t)u->source, orient = u->orientation, learned = u->learned, ep = l->epoch;
@@ -153,8 +159,25 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
         }
     }
     l->n_units = n_units;
+    if (am_config_bool(cfg, "td.replay_shuffle")) {
+        l->perm = malloc((size_t)n_units * sizeof *l->perm);
+        if (!l->perm) {
+            am_error_set(err, AM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        am_stream sh = am_stream_make((uint64_t)am_config_int(cfg, "run.seed"), "td.shuffle");
+        for (int i = 0; i < n_units; i++)
+            l->perm[i] = i;
+        for (int i = n_units - 1; i > 0; i--) { /* Fisher-Yates */
+            int j = (int)(am_rng_u01(sh, (uint64_t)i, 0, 0) * (i + 1));
+            if (j > i) j = i;
+            int x = l->perm[i];
+            l->perm[i] = l->perm[j];
+            l->perm[j] = x;
+        }
+    }
     l->vta_lag = bp.max_duration_s + 0.1;
-    l->tb_td = l->tb_ev = l->tb_vta = l->tb_loop = -1;
+    l->tb_td = l->tb_ev = l->tb_vta = l->tb_loop = l->tb_choice = -1;
     return l;
 fail:
     am_learner_free(l);
@@ -169,6 +192,9 @@ void am_learner_free(am_learner *l) {
     free(l->tag);
     free(l->drive);
     free(l->recent);
+    free(l->perm);
+    am_actor_free(l->actor);
+    free(l->allowed);
     free(l->units);
     free(l->times);
     free(l);
@@ -235,6 +261,16 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err) {
                                          "units with a tag above 1 % of the largest"};
         l->tb_loop = am_session_table_open(s, "/td_loop", 4, ln, lt, lu, err);
         if (l->tb_loop < 0) return err ? err->code : AM_EIO;
+    }
+    if (!st && l->actor) {
+        static const char *const cn[] = {"t", "site", "goal", "p_goal", "n_options"};
+        static const am_col_type ct[] = {AM_COL_F64, AM_COL_I32, AM_COL_I32, AM_COL_F64,
+                                         AM_COL_I32};
+        static const char *const cu[] = {"s", "reward site it leaves", "reward site chosen",
+                                         "probability the actor gave that choice",
+                                         "sites it could choose"};
+        l->tb_choice = am_session_table_open(s, "/td_choices", 5, cn, ct, cu, err);
+        if (l->tb_choice < 0) return err ? err->code : AM_EIO;
     }
     const am_td_params *p = am_td_params_get(l->td);
     st = st ? st : am_session_attr_i64(s, "/td", "bin_spikes", p->bin_spikes, err);
@@ -310,7 +346,13 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
             am_td_event_end(l->td, t0, sig == AM_BURST_END);
         if (sig == AM_BURST_START)
             am_td_event_begin(l->td, t0, state == AM_NET_SLEEP ? AM_TD_SLEEP : AM_TD_AWAKE);
-        if (am_td_in_event(l->td)) am_td_event_spikes(l->td, l->units, l->times, n);
+        if (am_td_in_event(l->td)) {
+            if (l->perm)
+                for (size_t i = 0; i < n; i++)
+                    if (l->units[i] >= 0 && l->units[i] < l->n_units)
+                        l->units[i] = l->perm[l->units[i]];
+            am_td_event_spikes(l->td, l->units, l->times, n);
+        }
     }
     l->last_state = state;
     l->started = 1;
@@ -322,9 +364,43 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
     return write_vta(l, t_end - l->vta_lag, err);
 }
 
+am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sites, am_error *err) {
+    am_actor_params p = {.n_units = l->n_units,
+                         .n_actions = n_sites,
+                         .alpha = am_config_double(cfg, "td.actor_alpha"),
+                         .beta = am_config_double(cfg, "td.actor_beta"),
+                         .trace_s = am_config_double(cfg, "td.actor_trace_s")};
+    am_stream s = am_stream_make((uint64_t)am_config_int(cfg, "run.seed"), "td.explore");
+    l->actor = am_actor_alloc(&p, s, err);
+    l->allowed = calloc((size_t)n_sites, sizeof *l->allowed);
+    if (!l->actor || !l->allowed) return err && err->code ? err->code : AM_ENOMEM;
+    return AM_OK;
+}
+
+int am_learner_choose(am_learner *l, int site, int n_sites, double t) {
+    for (int i = 0; i < n_sites; i++)
+        l->allowed[i] = n_sites == 1 || i != site;
+    const int *idx;
+    const float *val;
+    int n = am_td_last_bin(l->td, &idx, &val);
+    double p;
+    int goal = am_actor_choose(l->actor, idx, val, n, l->allowed, t, &p);
+    if (l->sess && !l->st) {
+        int32_t s32 = site, g32 = goal, no = n_sites == 1 ? 1 : n_sites - 1;
+        const void *row[] = {&t, &s32, &g32, &p, &no};
+        l->st = am_session_table_row(l->sess, l->tb_choice, row, &l->err);
+    }
+    return goal;
+}
+
+const am_actor *am_learner_actor(const am_learner *l) {
+    return l->actor;
+}
+
 am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
     long before = l->n_terminal;
     am_td_lived_end(l->td, r, t);
+    if (l->actor) am_actor_close(l->actor);
     if (!l->loop) return AM_OK;
     double delta = l->n_terminal > before ? l->last_terminal : 0.0;
     double mx = 0.0;

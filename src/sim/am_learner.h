@@ -7,7 +7,8 @@
  *   /td_events one row per replay event the learner took (online detection, before any analysis);
  *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
  *   /td_final  the critic and reward weights and the lived-time calibration, at the end;
- *   /td_loop   with td.closed_loop, one row per arrival: t, delta, loop_hz, n_tagged.
+ *   /td_loop   with td.closed_loop, one row per arrival: t, delta, loop_hz, n_tagged;
+ *   /td_choices with td.actor = choices, one row per decision: t, site, goal, p_goal, n_options.
  *
  * Brain state decides what the spikes are: on the rat's way between places they are lived
  * experience; at rest and in sleep a causal population-rate detector finds bursts and the spikes
@@ -61,6 +62,15 @@ int am_learner_closed_loop(const am_learner *l);
 am_status am_learner_finish(am_learner *l, double t_end, am_error *err);
 
 const am_td *am_learner_td(const am_learner *l);
+
+/* td.actor = choices: the actor over n_sites reward sites (am_actor.h; stream "td.explore"). */
+struct am_actor;
+am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sites, am_error *err);
+/* The rat leaves `site` at time t: the actor picks the next site among the others (the only one
+ * when there is one), from the last lived bin's features; the choice is logged in /td_choices and
+ * trained by the critic's errors until the next arrival. */
+int am_learner_choose(am_learner *l, int site, int n_sites, double t);
+const struct am_actor *am_learner_actor(const am_learner *l);
 /* The last delta reported (for viewers). */
 double am_learner_last_delta(const am_learner *l);
 /* The updates reported since the start of the last am_learner_step (that step's and the arrival

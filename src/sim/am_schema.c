@@ -251,6 +251,9 @@ static const am_key_spec schema[] = {
     {"td", "replay", AM_KEY_BOOL, "true", NA, NULL,
      "replay events (population bursts at rest and in sleep) update the critic; false: the "
      "no-replay control (events are still detected and logged)"},
+    {"td", "replay_shuffle", AM_KEY_BOOL, "false", NA, NULL,
+     "control: the learner sees replay events with the units' identities shuffled (one fixed "
+     "random permutation, stream td.shuffle); lived experience is unchanged"},
     {"td", "min_calibration", AM_KEY_INT, "20", 1, 1000000, NULL,
      "samples per lag of the lived-time calibration before replay may update the critic"},
     {"td", "moving_cm_s", AM_KEY_DOUBLE, "5", 0, 1000, NULL,
@@ -293,6 +296,16 @@ static const am_key_spec schema[] = {
     {"td", "loop_gain_hz", AM_KEY_DOUBLE, "1", -1e4, 1e4, NULL,
      "closed loop: change of that rate or drive per unit of prediction error at the arrival "
      "(Hz); max(0, loop_base_hz + loop_gain_hz delta), spread over the units as tag / max tag"},
+    {"td", "actor", AM_KEY_CHOICE, "off", NA, "off|choices",
+     "the actor (Foster et al. 2000): 'choices' picks the next reward site at each departure by a "
+     "softmax over preferences linear in the hippocampal features, trained by the critic's "
+     "errors (tracks with >= 2 reward sites); 'off': the rat's built-in policy"},
+    {"td", "actor_alpha", AM_KEY_DOUBLE, "0.1", 1e-6, 1, NULL,
+     "actor step (normalised, per unit of prediction error)"},
+    {"td", "actor_beta", AM_KEY_DOUBLE, "5", 1e-3, 1e3, NULL,
+     "actor inverse temperature (softmax over the sites)"},
+    {"td", "actor_trace_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
+     "actor: errors this long after a choice (lived s) count e-fold less"},
     {"td", "vta_baseline_hz", AM_KEY_DOUBLE, "5.1", 0, 1000, NULL,
      "VTA proxy: baseline rate (spikes/s; recorded 5.1, data/reference/facts.csv da_baseline)"},
     {"td", "vta_latency_ms", AM_KEY_DOUBLE, "50", 0, 10000, NULL,

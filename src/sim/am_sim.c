@@ -121,6 +121,13 @@ static void loop_drive(am_sim *sim) {
         sim->drive[i] = d ? d[i] : 0.0;
 }
 
+/* td.actor = choices: the agent's policy hook asks the learner's actor. */
+static int actor_policy(void *user, const am_maze *maze, const am_agent_state *s, int site) {
+    am_sim *sim = user;
+    (void)maze;
+    return am_learner_choose(sim->learner, site, sim->n_sites, s->t);
+}
+
 static am_status build_learner(am_sim *sim, am_error *err) {
     const am_config *cfg = sim->cfg;
     const char *pop = am_config_str(cfg, "td.population");
@@ -144,6 +151,17 @@ static am_status build_learner(am_sim *sim, am_error *err) {
                                    "is built for the rate backend only so far "
                                    "(network.backend = rate)");
         sim->loop_rest = 1;
+    }
+    if (!strcmp(am_config_str(cfg, "td.actor"), "choices")) {
+        int n_sites = am_maze_n_sites(sim->maze);
+        if (am_maze_get_kind(sim->maze) != AM_MAZE_TRACK || n_sites < 2)
+            return am_config_error(cfg, err, "td.actor",
+                                   "'choices' needs a track maze with at least 2 reward sites "
+                                   "(this maze has %d)",
+                                   n_sites);
+        am_status st = am_learner_enable_actor(sim->learner, cfg, n_sites, err);
+        if (st) return st;
+        am_agent_set_policy(sim->agent, actor_policy, sim);
     }
     return AM_OK;
 }
