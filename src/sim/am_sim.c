@@ -1245,9 +1245,16 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
                                                      : AM_RATE_SLEEP;
         if (am_rate_get_state(sim->rnet) != rs && (st = am_rate_set_state(sim->rnet, rs, err)))
             return st;
-        am_place_rates(sim->place, a, sim->drive);
-        if (sim->loop_rest && rs != AM_RATE_RUN) loop_drive(sim);
-        st = am_rate_set_drive_rates(sim->rnet, sim->drive, err);
+        /* the units read the drive only where its gain is not 0 (running; at rest and in sleep
+         * with the closed loop, whose drive replaces the place cells') */
+        const am_rate_params *rp = am_rate_params_get(sim->rnet);
+        if (rp->state[rs].place_gain != 0) {
+            if (sim->loop_rest && rs != AM_RATE_RUN)
+                loop_drive(sim);
+            else
+                am_place_rates(sim->place, a, sim->drive);
+            st = am_rate_set_drive_rates(sim->rnet, sim->drive, err);
+        }
         st = st ? st : am_rate_step(sim->rnet, sim->net_substeps, err);
         if (st) return st;
         if (sim->net_st) {
