@@ -7,6 +7,12 @@
   position (its exact marker colour) is drawn on the track, while the sleeping rat is not;
 - keys (scripted with --keys) change the mode and the clock; frames and errors.
 Run by ctest with AMMON=<binary> and AMMON_SOURCE=<source tree>.
+
+Covers, through the binary: src/app/cmd_view.c (options, errors, reset and next experiment),
+src/viewer/am_view_app.c (frame loop, keys, clock, screenshots, frames), am_view_draw.c (the
+pictures checked here), am_view_live.c (live source), am_view_playback.c (playback against live)
+and am_view_png.c (every PNG read back). tests/viewer/test_view_data.c covers the SDL-free
+modules (layout, data, decode) directly.
 """
 import os
 import re
