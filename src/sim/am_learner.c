@@ -48,12 +48,10 @@ struct am_learner {
     size_t n_recent, cap_recent;
     am_status st; /* first error of the callbacks */
     am_error err;
-    double last_delta;
 };
 
 static void on_update(void *user, const am_td_update *u) {
     am_learner *l = user;
-    l->last_delta = u->delta_oriented;
     if (u->source == AM_TD_RUN && u->dtau == 0.0 && u->learned) {
         l->n_terminal++;
         l->last_terminal = u->delta;
@@ -463,10 +461,6 @@ am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
 
 const am_td *am_learner_td(const am_learner *l) {
     return l->td;
-}
-
-double am_learner_last_delta(const am_learner *l) {
-    return l->last_delta;
 }
 
 const am_td_update *am_learner_recent(const am_learner *l, size_t *n) {

@@ -71,8 +71,6 @@ am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sit
  * trained by the critic's errors until the next arrival. */
 int am_learner_choose(am_learner *l, int site, int n_sites, double t);
 const struct am_actor *am_learner_actor(const am_learner *l);
-/* The last delta reported (for viewers). */
-double am_learner_last_delta(const am_learner *l);
 /* The updates reported since the start of the last am_learner_step (that step's and the arrival
  * after it), in order; valid until the next step. */
 const am_td_update *am_learner_recent(const am_learner *l, size_t *n);
