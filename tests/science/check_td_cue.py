@@ -5,7 +5,8 @@ Reads a session file of data/configs/cue_reward.ini (usage: check_td_cue.py DIR 
 as a user would: /behavior and /events give the task (the cue is the departure from the holding
 area, site 0; the outcome is the arrival at site 1), /td the prediction errors, /vta the proxy.
 
-Per trial, delta is summed in 250 ms windows from 0.25 s before the cue to 0.25 s after the
+Per trial, the lived prediction errors (/td rows with source run; replays at the sites are left
+out, so that the replay-on and replay-off runs are measured alike) are summed in 250 ms windows from 0.25 s before the cue to 0.25 s after the
 arrival (a window about as long as a photometry indicator's response, as in Amo et al. 2022, who
 measured the peak time of the dopamine response between odour and water); the trial's peak time
 is the centre of the largest window. Checks (each can fail):
@@ -44,7 +45,8 @@ def trials(path):
     mov = sp > 0
     cues = t[1:][(~mov[:-1]) & mov[1:] & (lin[1:] < 0.05)]
     td = f["td"]
-    dt_, d = td["t"][()], td["delta"][()]
+    lived = td["source"][()] == 0  # the responses to cue and reward: lived errors only
+    dt_, d = td["t"][()][lived], td["delta"][()][lived]
     vt, vr = f["vta/t"][()], f["vta/rate_hz"][()]
     base = float(f["/config/resolved"][()].decode().split("vta_baseline_hz = ")[1].split()[0]) \
         if b"vta_baseline_hz" in f["/config/resolved"][()] else 5.1
