@@ -17,6 +17,8 @@
 
 #include <ini.h>
 
+#include "am_text.h"
+
 typedef struct am_val {
     char *text;   /* as written (trimmed) */
     char *origin; /* "file.ini:12", "--set" or "default" */
@@ -38,96 +40,6 @@ struct am_config {
 };
 
 /* ---- small helpers ------------------------------------------------------------------------- */
-
-static char *am_strdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
-static char *am_strndup(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int nomem;
-} sbuf;
-
-static void sb_appendn(sbuf *b, const char *s, size_t n) {
-    if (b->nomem) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->nomem = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_append(sbuf *b, const char *s) {
-    sb_appendn(b, s, strlen(s));
-}
-
-static void sb_appendf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_appendf(sbuf *b, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        sb_appendn(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->nomem = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_appendn(b, big, (size_t)n);
-    free(big);
-}
-
-/* Returns the built string (caller frees), or NULL on allocation failure. Never NULL when empty. */
-static char *sb_finish(sbuf *b) {
-    if (!b->nomem && !b->s) sb_appendn(b, "", 0);
-    if (b->nomem) {
-        free(b->s);
-        return NULL;
-    }
-    return b->s;
-}
-
-/* Shortest decimal text that reads back as v. */
-static void fmt_num(double v, char *buf, size_t n) {
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, n, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
-}
 
 static size_t levenshtein(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
@@ -180,19 +92,19 @@ static int section_known(const am_config *c, const char *section) {
 /* ", "-separated list of the sections ("[a], [b]") or of the keys of one section. Caller frees;
  * NULL on allocation failure. */
 static char *list_sections(const am_config *c) {
-    sbuf b = {0};
+    am_strbuf b = {0};
     for (size_t i = 0; i < c->n_sections; i++)
-        sb_appendf(&b, "%s[%s]", i ? ", " : "", c->sections[i]);
-    return sb_finish(&b);
+        am_strbuf_appendf(&b, "%s[%s]", i ? ", " : "", c->sections[i]);
+    return am_strbuf_finish(&b);
 }
 
 static char *list_keys(const am_config *c, const char *section) {
-    sbuf b = {0};
+    am_strbuf b = {0};
     int k = 0;
     for (size_t i = 0; i < c->n; i++)
         if (strcmp(c->schema[i].section, section) == 0)
-            sb_appendf(&b, "%s%s", k++ ? ", " : "", c->schema[i].name);
-    return sb_finish(&b);
+            am_strbuf_appendf(&b, "%s%s", k++ ? ", " : "", c->schema[i].name);
+    return am_strbuf_finish(&b);
 }
 
 static const char *suggest_section(const am_config *c, const char *section) {
@@ -257,8 +169,8 @@ static void allowed_text(const am_key_spec *k, char *buf, size_t n) {
     switch (k->type) {
     case AM_KEY_DOUBLE:
     case AM_KEY_INT:
-        fmt_num(k->min, lo, sizeof lo);
-        fmt_num(k->max, hi, sizeof hi);
+        am_format_double(k->min, lo, sizeof lo);
+        am_format_double(k->max, hi, sizeof hi);
         snprintf(buf, n, "%s to %s", lo, hi);
         return;
     case AM_KEY_BOOL:
@@ -401,7 +313,7 @@ static int check_value(const am_key_spec *k, const char *full, const char *text,
 
 /* Sets v to (text, origin, parsed). Returns 0 on allocation failure (v unchanged). */
 static int val_assign(am_val *v, const char *text, const char *origin, const am_val *parsed) {
-    char *t = am_strdup(text), *o = am_strdup(origin);
+    char *t = strdup(text), *o = strdup(origin);
     if (!t || !o) {
         free(t);
         free(o);
@@ -440,14 +352,14 @@ static am_val *vals_copy(const am_val *src, size_t n) {
 
 /* Rebuilds c->written. Returns 0 on allocation failure (old text kept). */
 static int rebuild_written(am_config *c) {
-    sbuf b = {0};
-    if (c->files_text) sb_append(&b, c->files_text);
+    am_strbuf b = {0};
+    if (c->files_text) am_strbuf_append(&b, c->files_text);
     if (c->sets_text) {
-        if (b.len && b.s[b.len - 1] != '\n') sb_append(&b, "\n");
-        sb_append(&b, "; --set overrides\n");
-        sb_append(&b, c->sets_text);
+        if (b.len && b.s[b.len - 1] != '\n') am_strbuf_append(&b, "\n");
+        am_strbuf_append(&b, "; --set overrides\n");
+        am_strbuf_append(&b, c->sets_text);
     }
-    char *w = sb_finish(&b);
+    char *w = am_strbuf_finish(&b);
     if (!w) return 0;
     free(c->written);
     c->written = w;
@@ -509,7 +421,7 @@ am_config *am_config_alloc(const am_key_spec *schema, size_t n_keys, am_error *e
     c->full = calloc(n_keys ? n_keys : 1, sizeof *c->full);
     c->sections = calloc(n_keys ? n_keys : 1, sizeof *c->sections);
     c->vals = calloc(n_keys ? n_keys : 1, sizeof *c->vals);
-    c->written = am_strdup("");
+    c->written = strdup("");
     if (!c->full || !c->sections || !c->vals || !c->written) goto nomem;
     for (size_t i = 0; i < n_keys; i++) {
         size_t ls = strlen(schema[i].section), ln = strlen(schema[i].name);
@@ -618,7 +530,7 @@ static char *load_reader(char *str, int num, void *stream) {
     if (*q == '[') {
         const char *end = strchr(q + 1, ']');
         if (!end) return str; /* inih reports it as malformed */
-        char *sec = am_strndup(q + 1, (size_t)(end - q - 1));
+        char *sec = strndup(q + 1, (size_t)(end - q - 1));
         if (!sec) {
             x->nomem = 1;
             return NULL;
@@ -764,14 +676,14 @@ am_status am_config_load(am_config *c, const char *path, am_error *err) {
     }
     /* Success: keep the text, swap the values in. */
     {
-        sbuf b = {0};
+        am_strbuf b = {0};
         if (c->files_text) {
-            sb_append(&b, c->files_text);
-            if (b.len && b.s[b.len - 1] != '\n') sb_append(&b, "\n");
-            sb_appendf(&b, "; --- next file: %s\n", path);
+            am_strbuf_append(&b, c->files_text);
+            if (b.len && b.s[b.len - 1] != '\n') am_strbuf_append(&b, "\n");
+            am_strbuf_appendf(&b, "; --- next file: %s\n", path);
         }
-        sb_append(&b, text);
-        char *files = sb_finish(&b);
+        am_strbuf_append(&b, text);
+        char *files = am_strbuf_finish(&b);
         if (!files) {
             st = am_error_set(err, AM_ENOMEM, "out of memory while reading config '%s'", path);
             goto done;
@@ -805,7 +717,7 @@ static char *trimmed(const char *s, size_t n) {
     }
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
-    return am_strndup(s, n);
+    return strndup(s, n);
 }
 
 am_status am_config_set(am_config *c, const char *assignment, am_error *err) {
@@ -864,7 +776,7 @@ am_status am_config_set(am_config *c, const char *assignment, am_error *err) {
                 free(list);
             }
         } else {
-            char *secname = am_strndup(lhs, (size_t)(dot - lhs));
+            char *secname = strndup(lhs, (size_t)(dot - lhs));
             const char *s = secname ? suggest_section(c, secname) : NULL;
             const char *full = am_config_suggest(c, NULL, lhs);
             if (s)
@@ -892,10 +804,10 @@ am_status am_config_set(am_config *c, const char *assignment, am_error *err) {
         goto done;
     }
     {
-        sbuf b = {0};
-        if (c->sets_text) sb_append(&b, c->sets_text);
-        sb_appendf(&b, "[%s]\n%s = %s\n", c->schema[idx].section, c->schema[idx].name, val);
-        char *sets = sb_finish(&b);
+        am_strbuf b = {0};
+        if (c->sets_text) am_strbuf_append(&b, c->sets_text);
+        am_strbuf_appendf(&b, "[%s]\n%s = %s\n", c->schema[idx].section, c->schema[idx].name, val);
+        char *sets = am_strbuf_finish(&b);
         am_val nv = {0};
         if (!sets || !val_assign(&nv, val, "--set", &parsed)) {
             free(sets);
@@ -972,7 +884,7 @@ const char *am_config_written(const am_config *c) {
 
 /* Appends text as "# " comment lines of at most 96 characters, broken at spaces (libinih reads
  * lines of at most 200 characters). */
-static void comment_wrapped(sbuf *b, const char *text) {
+static void comment_wrapped(am_strbuf *b, const char *text) {
     const size_t width = 94;
     while (*text) {
         size_t n = strlen(text);
@@ -982,7 +894,7 @@ static void comment_wrapped(sbuf *b, const char *text) {
                 n--;
             if (n == 0) n = width;
         }
-        sb_appendf(b, "# %.*s\n", (int)n, text);
+        am_strbuf_appendf(b, "# %.*s\n", (int)n, text);
         text += n;
         while (*text == ' ')
             text++;
@@ -991,20 +903,21 @@ static void comment_wrapped(sbuf *b, const char *text) {
 
 char *am_config_resolved(const am_config *c) {
     if (!c) return NULL;
-    sbuf b = {0};
-    sb_append(&b, "# Resolved configuration: every key with its value. The comments above each\n"
-                  "# key give its meaning, what is allowed and where the value came from.\n");
+    am_strbuf b = {0};
+    am_strbuf_append(&b,
+                     "# Resolved configuration: every key with its value. The comments above each\n"
+                     "# key give its meaning, what is allowed and where the value came from.\n");
     for (size_t s = 0; s < c->n_sections; s++) {
-        sb_appendf(&b, "\n[%s]\n", c->sections[s]);
+        am_strbuf_appendf(&b, "\n[%s]\n", c->sections[s]);
         for (size_t i = 0; i < c->n; i++) {
             const am_key_spec *k = &c->schema[i];
             if (strcmp(k->section, c->sections[s]) != 0) continue;
             char allowed[512];
             allowed_text(k, allowed, sizeof allowed);
             comment_wrapped(&b, k->doc ? k->doc : "");
-            sb_appendf(&b, "# allowed: %s; from: %s\n", allowed, c->vals[i].origin);
-            sb_appendf(&b, "%s = %s\n", k->name, c->vals[i].text);
+            am_strbuf_appendf(&b, "# allowed: %s; from: %s\n", allowed, c->vals[i].origin);
+            am_strbuf_appendf(&b, "%s = %s\n", k->name, c->vals[i].text);
         }
     }
-    return sb_finish(&b);
+    return am_strbuf_finish(&b);
 }

@@ -26,6 +26,7 @@
 #include "am_progress.h"
 #include "am_session.h"
 #include "am_sim.h"
+#include "am_text.h"
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -71,62 +72,37 @@ static char *out_file(const am_sweep *s, const char *name) {
     return p;
 }
 
-/* Appends text to a growing buffer; returns 0 on allocation failure (buffer freed). */
-typedef struct tbuf {
-    char *s;
-    size_t len, cap;
-    int nomem;
-} tbuf;
-
-static void tb_add(tbuf *b, const char *t) {
-    size_t n = strlen(t);
-    if (b->nomem) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->nomem = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, t, n + 1);
-    b->len += n;
-}
-
 /* Tabs and line breaks in a value would break the manifest's lines and columns. */
-static void tb_add_field(tbuf *b, const char *t) {
+static void tb_add_field(am_strbuf *b, const char *t) {
     char one[2] = {0, 0};
     for (const char *p = t; *p; p++) {
         one[0] = (*p == '\t' || *p == '\n' || *p == '\r') ? ' ' : *p;
-        tb_add(b, one);
+        am_strbuf_append(b, one);
     }
 }
 
 /* The manifest text of this sweep. Caller frees; NULL when out of memory. */
 static char *manifest_text(const am_sweep *s) {
-    tbuf b = {0};
-    tb_add(&b, "# ammon sweep manifest: one line per run (name, seed, swept values, hash of the "
-               "resolved configs).\n# Written by ammon sweep; a sweep whose manifest differs "
-               "will not run in this folder.\nname\tseed");
+    am_strbuf b = {0};
+    am_strbuf_append(
+        &b, "# ammon sweep manifest: one line per run (name, seed, swept values, hash of the "
+            "resolved configs).\n# Written by ammon sweep; a sweep whose manifest differs "
+            "will not run in this folder.\nname\tseed");
     for (int k = 0; k < s->n_params; k++) {
-        tb_add(&b, "\t");
+        am_strbuf_append(&b, "\t");
         tb_add_field(&b, s->params[k].key);
     }
-    tb_add(&b, "\tconfig_hash\n");
+    am_strbuf_append(&b, "\tconfig_hash\n");
     char num[64];
     for (int i = 0; i < s->n_runs; i++) {
         snprintf(num, sizeof num, "%s\t%ld", s->runs[i].name, s->runs[i].seed);
-        tb_add(&b, num);
+        am_strbuf_append(&b, num);
         for (int k = 0; k < s->n_params; k++) {
-            tb_add(&b, "\t");
+            am_strbuf_append(&b, "\t");
             tb_add_field(&b, am_sweep__value(s, i, k));
         }
         snprintf(num, sizeof num, "\t%016llx\n", (unsigned long long)s->runs[i].hash);
-        tb_add(&b, num);
+        am_strbuf_append(&b, num);
     }
     if (b.nomem) {
         free(b.s);
@@ -138,12 +114,12 @@ static char *manifest_text(const am_sweep *s) {
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    tbuf b = {0};
+    am_strbuf b = {0};
     char chunk[4096];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
         chunk[got] = '\0';
-        tb_add(&b, chunk);
+        am_strbuf_append(&b, chunk);
     }
     fclose(f);
     if (b.nomem) {
@@ -341,35 +317,35 @@ am_status am_sweep_prepare(am_sweep *s, am_error *err) {
 /* ---- one run ------------------------------------------------------------------------------- */
 
 /* Appends one argument, single-quoted when it holds a space or a shell character. */
-static void tb_arg(tbuf *b, const char *a) {
-    tb_add(b, " ");
+static void tb_arg(am_strbuf *b, const char *a) {
+    am_strbuf_append(b, " ");
     int quote = a[0] == '\0' || strpbrk(a, " \t'\"\\$*?;&|<>()") != NULL;
     if (!quote) {
-        tb_add(b, a);
+        am_strbuf_append(b, a);
         return;
     }
-    tb_add(b, "'");
+    am_strbuf_append(b, "'");
     char one[2] = {0, 0};
     for (const char *p = a; *p; p++) {
         if (*p == '\'') {
-            tb_add(b, "'\\''");
+            am_strbuf_append(b, "'\\''");
         } else {
             one[0] = *p;
-            tb_add(b, one);
+            am_strbuf_append(b, one);
         }
     }
-    tb_add(b, "'");
+    am_strbuf_append(b, "'");
 }
 
-static void tb_set(tbuf *b, const char *key, const char *value) {
-    tbuf kv = {0};
-    tb_add(&kv, key);
-    tb_add(&kv, "=");
-    tb_add(&kv, value);
+static void tb_set(am_strbuf *b, const char *key, const char *value) {
+    am_strbuf kv = {0};
+    am_strbuf_append(&kv, key);
+    am_strbuf_append(&kv, "=");
+    am_strbuf_append(&kv, value);
     if (kv.nomem) {
         b->nomem = 1;
     } else {
-        tb_add(b, " --set");
+        am_strbuf_append(b, " --set");
         tb_arg(b, kv.s);
     }
     free(kv.s);
@@ -378,16 +354,16 @@ static void tb_set(tbuf *b, const char *key, const char *value) {
 /* The `ammon run` (analysis = 0) or `ammon analyze` (1) command equivalent to run i, for the
  * provenance of its files. Caller frees. */
 static char *equivalent_command(const am_sweep *s, int i, int analysis, int threads) {
-    tbuf b = {0};
+    am_strbuf b = {0};
     char num[32];
     if (!analysis) {
-        tb_add(&b, "ammon run");
+        am_strbuf_append(&b, "ammon run");
         tb_arg(&b, s->config);
     } else {
-        tb_add(&b, "ammon analyze");
+        am_strbuf_append(&b, "ammon analyze");
         tb_arg(&b, s->runs[i].session);
         if (s->params_file) {
-            tb_add(&b, " --params");
+            am_strbuf_append(&b, " --params");
             tb_arg(&b, s->params_file);
         }
     }
@@ -399,19 +375,19 @@ static char *equivalent_command(const am_sweep *s, int i, int analysis, int thre
             tb_set(&b, s->params[k].key, am_sweep__value(s, i, k));
     if (!analysis) {
         snprintf(num, sizeof num, "%ld", s->runs[i].seed);
-        tb_add(&b, " --seed ");
-        tb_add(&b, num);
+        am_strbuf_append(&b, " --seed ");
+        am_strbuf_append(&b, num);
         if (s->init_from) {
-            tb_add(&b, " --init-from");
+            am_strbuf_append(&b, " --init-from");
             tb_arg(&b, s->init_from);
         }
-        tb_add(&b, " -o");
+        am_strbuf_append(&b, " -o");
         tb_arg(&b, s->runs[i].session);
     } else {
-        tb_add(&b, " -o");
+        am_strbuf_append(&b, " -o");
         tb_arg(&b, s->runs[i].analysis);
         snprintf(num, sizeof num, " --threads %d", threads);
-        tb_add(&b, num);
+        am_strbuf_append(&b, num);
     }
     if (b.nomem) {
         free(b.s);

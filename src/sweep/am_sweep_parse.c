@@ -25,24 +25,9 @@
 #define AM_SWEEP_MAX_RUNS 1000000
 #define AM_SWEEP_MAX_VALUES 100000
 
-static char *xstrdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
-static char *xstrndup(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
 /* dir + "/" + rel, or rel itself when it is absolute or dir is ".". Caller frees. */
 static char *path_join(const char *dir, const char *rel) {
-    if (rel[0] == '/' || !strcmp(dir, ".")) return xstrdup(rel);
+    if (rel[0] == '/' || !strcmp(dir, ".")) return strdup(rel);
     size_t a = strlen(dir), b = strlen(rel);
     char *p = malloc(a + b + 2);
     if (!p) return NULL;
@@ -55,9 +40,9 @@ static char *path_join(const char *dir, const char *rel) {
 /* Folder of path ("." when it has none). Caller frees. */
 static char *path_dir(const char *path) {
     const char *slash = strrchr(path, '/');
-    if (!slash) return xstrdup(".");
-    if (slash == path) return xstrdup("/");
-    return xstrndup(path, (size_t)(slash - path));
+    if (!slash) return strdup(".");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */
@@ -140,7 +125,7 @@ static char *sweep_reader(char *str, int num, void *stream) {
     if (*q == '[') {
         const char *end = strchr(q + 1, ']');
         if (!end) return str; /* inih reports it as malformed */
-        char *sec = xstrndup(q + 1, (size_t)(end - q - 1));
+        char *sec = strndup(q + 1, (size_t)(end - q - 1));
         if (!sec) {
             x->nomem = 1;
             return NULL;
@@ -199,7 +184,7 @@ static int split_values(parse_ctx *x, const char *text, char ***vals, int **line
         if (nv) *vals = nv;
         int *nl = nv ? realloc(*lines, sizeof **lines * (size_t)(*n + 1)) : NULL;
         if (nl) *lines = nl;
-        char *v = nl ? xstrndup(b, (size_t)(e - b)) : NULL;
+        char *v = nl ? strndup(b, (size_t)(e - b)) : NULL;
         if (!v) {
             x->nomem = 1;
             return 0;
@@ -306,7 +291,7 @@ static sweep_param *add_param(parse_ctx *x, const char *key, int from_list) {
     memset(p, 0, sizeof *p);
     s->n_params++;
     if (from_list) s->n_list++;
-    p->key = xstrdup(key);
+    p->key = strdup(key);
     if (!p->key) {
         x->nomem = 1;
         return NULL;
@@ -330,7 +315,7 @@ static int set_sweep_key(parse_ctx *x, const char *name, const char *value) {
             perr(x, "[sweep] %s is empty", name);
             return 0;
         }
-        *dst[k] = xstrdup(value);
+        *dst[k] = strdup(value);
         if (!*dst[k]) x->nomem = 1;
         *lines[k] = x->line;
         return *dst[k] != NULL;
@@ -497,8 +482,8 @@ static int parse_handler(void *user, const char *section, const char *name, cons
             return 0;
         }
         s->sets = ns;
-        ns[s->n_sets].key = xstrdup(name);
-        ns[s->n_sets].value = xstrdup(value);
+        ns[s->n_sets].key = strdup(name);
+        ns[s->n_sets].value = strdup(value);
         ns[s->n_sets].line = x->line;
         s->n_sets++;
         if (!ns[s->n_sets - 1].key || !ns[s->n_sets - 1].value) x->nomem = 1;
@@ -780,7 +765,7 @@ static am_status build_runs(am_sweep *s, am_error *err) {
         char name[32];
         snprintf(name, sizeof name, "%0*d", width > 12 ? 12 : width, i);
         size_t ld = strlen(s->runs_dir);
-        r->name = xstrdup(name);
+        r->name = strdup(name);
         r->session = malloc(ld + strlen(name) + 8);
         r->analysis = malloc(ld + strlen(name) + 20);
         if (!r->name || !r->session || !r->analysis)
@@ -908,8 +893,8 @@ static char *default_out(const char *path) {
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     if (n > 4 && !strcmp(base + n - 4, ".ini")) n -= 4;
-    if (n == 0) return xstrdup("sweep");
-    return xstrndup(base, n);
+    if (n == 0) return strdup("sweep");
+    return strndup(base, n);
 }
 
 am_sweep *am_sweep_alloc(const char *path, const am_sweep_opts *opts, am_error *err) {
@@ -928,7 +913,7 @@ am_sweep *am_sweep_alloc(const char *path, const am_sweep_opts *opts, am_error *
     x.path = path;
     x.last_param = -2;
     char *dir = NULL;
-    s->path = xstrdup(path);
+    s->path = strdup(path);
     s->text = read_text(path, err);
     if (!s->path || !s->text) goto fail_nomsg;
     x.text = s->text;
@@ -1082,7 +1067,7 @@ am_sweep *am_sweep_alloc(const char *path, const am_sweep_opts *opts, am_error *
         free(joined);
     }
     if (opts && opts->out_dir)
-        s->out = xstrdup(opts->out_dir);
+        s->out = strdup(opts->out_dir);
     else if (x.out)
         s->out = path_join(dir, x.out);
     else

@@ -12,6 +12,7 @@
 
 #include "am_provenance.h"
 #include "am_session.h"
+#include "am_text.h"
 
 /* ---- observables --------------------------------------------------------------------------- */
 
@@ -397,26 +398,6 @@ am_status am_sweep_read_observables(const am_sweep *s, int i, double *v, am_erro
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-/* Shortest decimal text that reads back as v; "nan", "inf", "-inf". */
-static void fmt_num(double v, char *buf, size_t n) {
-    if (isnan(v)) {
-        snprintf(buf, n, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(buf, n, v > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, n, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
-}
-
 /* A CSV field, quoted when needed (RFC 4180). */
 static void csv_field(FILE *f, const char *t) {
     int quote = t[0] == ' ' || (t[0] && t[strlen(t) - 1] == ' ') || strpbrk(t, ",\"\r\n") != NULL;
@@ -480,7 +461,7 @@ static am_status write_csv(const am_sweep *s, const double *vals, const int *ok,
         for (int j = 0; j < N_OBS; j++) {
             fputc(',', f);
             if (ok[i]) {
-                fmt_num(vals[(size_t)i * N_OBS + (size_t)j], num, sizeof num);
+                am_format_double(vals[(size_t)i * N_OBS + (size_t)j], num, sizeof num);
                 fputs(num, f);
             }
         }
