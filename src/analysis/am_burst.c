@@ -100,6 +100,3 @@ int am_burst_active(const am_burst *b) {
 double am_burst_start_t(const am_burst *b) {
     return b->start_step < 0 ? NAN : (double)b->start_step * b->dt;
 }
-double am_burst_z(const am_burst *b) {
-    return b->z;
-}

@@ -49,6 +49,5 @@ am_burst_signal am_burst_step(am_burst *b, long count, int armed);
 
 int am_burst_active(const am_burst *b);     /* 1 inside a burst */
 double am_burst_start_t(const am_burst *b); /* start of the current or last burst (s) */
-double am_burst_z(const am_burst *b);       /* z of the last step (0 before the baseline exists) */
 
 #endif

@@ -391,10 +391,6 @@ int am_learner_choose(am_learner *l, int site, int n_sites, double t) {
     return goal;
 }
 
-const am_actor *am_learner_actor(const am_learner *l) {
-    return l->actor;
-}
-
 am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
     long before = l->n_terminal;
     am_td_lived_end(l->td, r, t);

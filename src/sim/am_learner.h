@@ -64,13 +64,11 @@ am_status am_learner_finish(am_learner *l, double t_end, am_error *err);
 const am_td *am_learner_td(const am_learner *l);
 
 /* td.actor = choices: the actor over n_sites reward sites (am_actor.h; stream "td.explore"). */
-struct am_actor;
 am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sites, am_error *err);
 /* The rat leaves `site` at time t: the actor picks the next site among the others (the only one
  * when there is one), from the last lived bin's features; the choice is logged in /td_choices and
  * trained by the critic's errors until the next arrival. */
 int am_learner_choose(am_learner *l, int site, int n_sites, double t);
-const struct am_actor *am_learner_actor(const am_learner *l);
 /* The updates reported since the start of the last am_learner_step (that step's and the arrival
  * after it), in order; valid until the next step. */
 const am_td_update *am_learner_recent(const am_learner *l, size_t *n);

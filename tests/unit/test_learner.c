@@ -7,18 +7,7 @@
 #include "am_schema.h"
 #include "am_sim.h"
 #include "am_test.h"
-
-static am_config *config(const char *const *sets, int n) {
-    am_error err = {0};
-    am_config *c = am_schema_config_alloc(&err);
-    CHECK(c != NULL);
-    for (int i = 0; c && i < n; i++) {
-        am_status st = am_config_set(c, sets[i], &err);
-        if (st) fprintf(stderr, "%s\n", err.msg);
-        CHECK(st == AM_OK);
-    }
-    return c;
-}
+#include "am_test_sim.h"
 
 /* Units 0..4 fire one after the other on the way (unit k at t = 0.2 k .. 0.2 k + 0.1), then the
  * rat arrives with r = 1 at t = 1: the terminal error is r - V = 1 (nothing learned yet), the
@@ -28,7 +17,7 @@ static void closed_loop_tags_and_drive(void) {
     const char *sets[] = {"td.enabled=true",   "td.closed_loop=true", "td.bin_spikes=5",
                           "td.tag_tau_s=0.5",  "td.loop_base_hz=2",   "td.loop_gain_hz=3",
                           "td.loop_mode=tonic"};
-    am_config *c = config(sets, 7);
+    am_config *c = am_test_config(sets, 7);
     am_error err = {0};
     am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
     CHECK(l != NULL);
@@ -86,7 +75,7 @@ static void closed_loop_pulses(void) {
     const char *sets[] = {"td.enabled=true",     "td.closed_loop=true", "td.bin_spikes=5",
                           "td.loop_base_hz=5",   "td.loop_gain_hz=3",   "td.loop_amp_hz=40",
                           "td.loop_pulse_ms=10", "td.loop_hold_s=20",   "td.loop_mode=pulses"};
-    am_config *c = config(sets, 9);
+    am_config *c = am_test_config(sets, 9);
     am_error err = {0};
     am_learner *l = am_learner_alloc(c, 4, 0.001, &err);
     CHECK(l != NULL);
@@ -122,7 +111,7 @@ static void closed_loop_pulses(void) {
 /* At rest, a burst of the population is an awake replay event; in sleep a sleep replay event. */
 static void events_at_rest_and_sleep(void) {
     const char *sets[] = {"td.enabled=true", "td.bin_spikes=4", "td.burst_warmup_s=0.2"};
-    am_config *c = config(sets, 3);
+    am_config *c = am_test_config(sets, 3);
     am_error err = {0};
     am_learner *l = am_learner_alloc(c, 50, 0.001, &err);
     CHECK(l != NULL);
@@ -153,7 +142,7 @@ static void events_at_rest_and_sleep(void) {
 static void reward_schedule(void) {
     const char *sets[] = {"protocol.epochs=run 6 laps", "cells.n=50",
                           "reward.changes=lap 2 site 1 = 3, lap 4 site 0 = 0"};
-    am_config *c = config(sets, 3);
+    am_config *c = am_test_config(sets, 3);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
@@ -166,17 +155,17 @@ static void reward_schedule(void) {
     am_sim_free(sim);
     am_config_free(c);
     const char *bad[] = {"reward.changes=lap 4 site 1 = 3, lap 2 site 1 = 1"};
-    c = config(bad, 1);
+    c = am_test_config(bad, 1);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "reward.changes");
     am_config_free(c);
     const char *bad2[] = {"reward.changes=lap 1 site 7 = 3"};
-    c = config(bad2, 1);
+    c = am_test_config(bad2, 1);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "site");
     am_config_free(c);
     const char *bad3[] = {"td.enabled=true", "td.closed_loop=true"};
-    c = config(bad3, 2);
+    c = am_test_config(bad3, 2);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "td.closed_loop");
     am_config_free(c);

@@ -2,24 +2,13 @@
 #include "am_schema.h"
 #include "am_sim.h"
 #include "am_test.h"
+#include "am_test_sim.h"
 
 #include <stdlib.h>
 
-static am_config *config(const char *const *sets, int n) {
-    am_error err = {0};
-    am_config *c = am_schema_config_alloc(&err);
-    CHECK(c != NULL);
-    for (int i = 0; c && i < n; i++) {
-        am_status st = am_config_set(c, sets[i], &err);
-        if (st) fprintf(stderr, "%s\n", err.msg);
-        CHECK(st == AM_OK);
-    }
-    return c;
-}
-
 static void runs_protocol_to_the_end(void) {
     const char *sets[] = {"protocol.epochs=run 3 laps, rest 2 s, sleep 1 s", "cells.n=100"};
-    am_config *c = config(sets, 2);
+    am_config *c = am_test_config(sets, 2);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
@@ -40,7 +29,7 @@ static void runs_protocol_to_the_end(void) {
 
 static void pause_mode_and_reward_changes(void) {
     const char *sets[] = {"protocol.epochs=run 100 s", "cells.n=50", "reward.probability=1"};
-    am_config *c = config(sets, 3);
+    am_config *c = am_test_config(sets, 3);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
@@ -67,7 +56,7 @@ static void pause_mode_and_reward_changes(void) {
 
 static void omissions_when_reward_is_zero(void) {
     const char *sets[] = {"protocol.epochs=run 4 laps", "cells.n=10", "reward.magnitude=0"};
-    am_config *c = config(sets, 3);
+    am_config *c = am_test_config(sets, 3);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
@@ -84,7 +73,7 @@ static void same_seed_same_spikes(void) {
     double sum[2] = {0, 0};
     long count[2] = {0, 0};
     for (int k = 0; k < 2; k++) {
-        am_config *c = config(sets, 3);
+        am_config *c = am_test_config(sets, 3);
         am_error err = {0};
         am_sim *sim = am_sim_alloc(c, &err);
         CHECK(sim != NULL);
@@ -106,7 +95,7 @@ static void same_seed_same_spikes(void) {
 
 static void errors_name_the_key(void) {
     const char *sets[] = {"maze.type=graph", "maze.nodes_cm=0 0; 100 x", "maze.edges=0-1"};
-    am_config *c = config(sets, 3);
+    am_config *c = am_test_config(sets, 3);
     am_error err = {0};
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK(err.code == AM_ECONFIG);
@@ -114,7 +103,7 @@ static void errors_name_the_key(void) {
     am_config_free(c);
 
     const char *sets2[] = {"maze.reward_sites=0, 9"};
-    c = config(sets2, 1);
+    c = am_test_config(sets2, 1);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "maze.reward_sites");
     am_config_free(c);
@@ -123,7 +112,7 @@ static void errors_name_the_key(void) {
 static void network_runs_inside_the_sim(void) {
     const char *sets[] = {"network.enabled=true", "network.n_e=60", "cells.n=60", "network.n_i=6",
                           "protocol.epochs=run 2 s, rest 1 s"};
-    am_config *c = config(sets, 5);
+    am_config *c = am_test_config(sets, 5);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim != NULL);
@@ -154,14 +143,14 @@ static void network_runs_inside_the_sim(void) {
     am_config_free(c);
     /* one place cell per pyramidal cell */
     const char *bad[] = {"network.enabled=true", "network.n_e=60", "cells.n=50"};
-    c = config(bad, 3);
+    c = am_test_config(bad, 3);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "network.n_e");
     am_config_free(c);
     /* the sim step must be a whole number of network steps */
     const char *bad_dt[] = {"network.enabled=true", "network.n_e=60", "cells.n=60",
                             "network.dt_ms=0.3"};
-    c = config(bad_dt, 4);
+    c = am_test_config(bad_dt, 4);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "network.dt_ms");
     am_config_free(c);
@@ -178,7 +167,7 @@ static void ripple_disruption(void) {
                           "maze.size_cm=100"};
     long counts[2];
     for (int on = 0; on < 2; on++) {
-        am_config *c = config(sets, 6);
+        am_config *c = am_test_config(sets, 6);
         am_error err = {0};
         am_sim *sim = am_sim_alloc(c, &err);
         CHECK(sim != NULL);
@@ -191,7 +180,7 @@ static void ripple_disruption(void) {
     }
     CHECK(counts[0] == 0 && counts[1] > 0);
     const char *plain[] = {"cells.n=50"};
-    am_config *c = config(plain, 1);
+    am_config *c = am_test_config(plain, 1);
     am_error err = {0};
     am_sim *sim = am_sim_alloc(c, &err);
     CHECK(sim && am_sim_set_disruption(sim, 1, &err) == AM_ESTATE);
@@ -200,7 +189,7 @@ static void ripple_disruption(void) {
     am_config_free(c);
     const char *spiking[] = {"network.enabled=true", "network.n_e=60", "cells.n=60",
                              "network.n_i=6", "manipulation.disrupt_ripples=true"};
-    c = config(spiking, 5);
+    c = am_test_config(spiking, 5);
     CHECK(am_sim_alloc(c, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "manipulation.disrupt_ripples");
     am_config_free(c);
