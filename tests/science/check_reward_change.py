@@ -62,11 +62,15 @@ def phases(run, an):
     pre = [s for s in stops if s[0] < ch[0]][-10:]
     up = [s for s in stops if ch[0] <= s[0] < ch[1]][:10]
     down = [s for s in stops if s[0] >= ch[1]][:10]
-    loop = f["td_loop"]
-    lt, ld = loop["t"][()], loop["delta"][()]
+    # the error at each arrival (td_loop exists only with the loop closed: NaN otherwise)
+    loop = f["td_loop"] if "td_loop" in f else None
+    lt = loop["t"][()] if loop is not None else np.array([])
+    ld = loop["delta"][()] if loop is not None else np.array([])
     at1 = et[arr]
 
     def delta_at_first_arrival_after(t):
+        if not len(lt):
+            return np.nan
         a1 = at1[at1 > t][0]
         return ld[np.argmin(np.abs(lt - a1))]
 
