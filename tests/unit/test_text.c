@@ -28,8 +28,7 @@ static void strbuf_grows(void) {
 static void shortest_numbers(void) {
     char buf[64];
     const double v[] = {0.1, 1.0 / 3, 5, -2, 1e20, 2.5e-7, 123456.789};
-    const char *want[] = {"0.1",     "0.3333333333333333", "5", "-2", "1e+20",
-                          "2.5e-07", "123456.789"};
+    const char *want[] = {"0.1", "0.3333333333333333", "5", "-2", "1e+20", "2.5e-07", "123456.789"};
     for (int i = 0; i < 7; i++) {
         am_format_double(v[i], buf, sizeof buf);
         CHECK(!strcmp(buf, want[i]));
