@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config git
       python3 python3-h5py python3-numpy)
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs+=(clang-format cppcheck python3-scipy python3-matplotlib) ;;
+    --test) pkgs+=(clang-format cppcheck python3-scipy python3-matplotlib
+                   python3-nbconvert jupyter-nbconvert python3-ipykernel) ;;
     --bench) pkgs+=(python3-brian python3-scipy) ;;
     *) echo "install-deps.sh: unknown option '$arg' (allowed: --test, --bench)" >&2; exit 2 ;;
   esac

@@ -8,7 +8,8 @@ static const am_key_spec schema[] = {
      "whose spikes to analyse: the place cells (/units) or the network's pyramidal cells "
      "(/network/spikes, runs with network.enabled)"},
     {A, "seed", AM_KEY_INT, "1", 0, 4294967295.0, NULL,
-     "seed of every shuffle (streams analysis.si_shuffle, analysis.replay, analysis.ripple_freq)"},
+     "seed of every shuffle (streams analysis.si_shuffle, analysis.replay, analysis.ripple_freq, "
+     "analysis.reactivation)"},
     /* place fields */
     {A, "min_speed_cm_s", AM_KEY_DOUBLE, "5", 0, 100, NULL,
      "rate maps use running samples above this speed (cm/s)"},
@@ -68,6 +69,11 @@ static const am_key_spec schema[] = {
     {A, "max_step_cm", AM_KEY_DOUBLE, "20", 1, 1000, NULL,
      "arenas: largest step of a continuous decoded trajectory (cm)"},
     {A, "alpha", AM_KEY_DOUBLE, "0.05", 0.0001, 0.5, NULL, "significance level of replay tests"},
+    /* reactivation (sessions with sleep before and after running) */
+    {A, "reactivation_bin_ms", AM_KEY_DOUBLE, "100", 1, 10000, NULL,
+     "reactivation: spike-count bin of the pairwise correlations (ms)"},
+    {A, "reactivation_shuffles", AM_KEY_INT, "100", 0, 100000, NULL,
+     "reactivation: cell-identity shuffles of the RUN correlations (EV's null distribution)"},
 };
 /* clang-format on */
 

@@ -14,9 +14,11 @@
 #include "am_progress.h"
 #include "am_provenance.h"
 #include "am_ratemap.h"
+#include "am_reactivation.h"
 #include "am_recording.h"
 #include "am_replay.h"
 #include "am_session.h"
+#include "am_tdstats.h"
 
 #define CM 0.01
 #define MS 0.001
@@ -630,6 +632,9 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
                            err);
     st = st ? st : write_paths(s, tb.paths, err);
     st = st ? st : write_posteriors(s, res, n_cand, err);
+    st = st ? st : am_tdstats_analyze(s, o->input, err); /* /learning, sessions with /td */
+    /* /reactivation: sessions with sleep before and after running */
+    st = st ? st : am_reactivation_analyze(s, r, cfg, err);
     free(rat_xy);
     if (!st && have_spec) {
         size_t nf = (size_t)spec.n_freq;

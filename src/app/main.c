@@ -17,6 +17,7 @@
 #include "am_sim.h"
 #include "am_version.h"
 #include "am_cli.h"
+#include "cmd_compare.h"
 #include "cmd_sweep.h"
 #ifdef AM_HAVE_VIEWER
 #include "cmd_view.h"
@@ -51,6 +52,8 @@ static const char *usage_main =
     "  config --defaults          print every key with its default, unit, range and doc\n"
     "  sweep SWEEP.ini [-j N]     many runs over config values and seeds, each analysed, one\n"
     "                             summary table; resumable; under mpirun, on MPI ranks\n"
+    "  compare ANALYSIS.h5...     observables of analysis files (seeds) beside recorded ranges\n"
+    "                             (data/reference/checks.csv), with confidence intervals\n"
     "  view CONFIG                run an experiment live in a window (SDL2): maze, rat, place\n"
     "                             cells, raster, LFP, decoded replay; --headless for PNG frames\n"
     "\n"
@@ -465,6 +468,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "config")) return cmd_config(argc - 2, argv + 2);
     if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 2, argv + 2, argc, argv);
     if (!strcmp(cmd, "sweep")) return am_cmd_sweep(argc - 2, argv + 2, argc, argv);
+    if (!strcmp(cmd, "compare")) return am_cmd_compare(argc - 2, argv + 2);
 #ifdef AM_HAVE_VIEWER
     if (!strcmp(cmd, "view")) return am_cmd_view(argc - 2, argv + 2);
 #else
@@ -476,8 +480,8 @@ int main(int argc, char **argv) {
     }
 #endif
     fprintf(stderr,
-            "ammon: unknown command '%s'; commands: run, analyze, config, sweep, view (see ammon "
-            "--help)\n",
+            "ammon: unknown command '%s'; commands: run, analyze, config, sweep, compare, "
+            "view (see ammon --help)\n",
             cmd);
     return 2;
 }

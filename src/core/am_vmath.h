@@ -115,6 +115,62 @@ static inline double am_exp(double x) {
     return p * am_vmath_from_bits(ebits);
 }
 
+/* Single precision, for terms whose relative accuracy matters only to about 1e-7 (the AdEx
+ * spike-initiation exponential): the same operations on 32-bit lanes, so twice the lanes of
+ * am_exp per vector and a shorter polynomial.
+ *   - x = n ln2 + r, |r| <= ln2/2, ln2 split in a 9-bit head (n * head exact for |n| < 2^15) and a
+ *     tail (Cephes' split);
+ *   - exp(r) = 1 + (r + r^2 P(r)), P the degree-5 minimax polynomial of Cephes' expf;
+ *   - 2^n written into the exponent bits.
+ *   Accuracy: at most 2 float ulp from the correctly rounded exp over [-87, 88]
+ *   (tests/unit/test_adex.c measures it and asserts < 2 ulp).
+ *   Range: x above AM_EXPF_X_MAX (88) gives exp(88) = 1.65e38 (never inf); x below AM_EXPF_X_MIN
+ *   (-87) gives +0.0; +inf gives exp(88), -inf 0; a NaN with the sign bit clear exp(88), with it
+ *   set 0. Same bits in every lane and clone (-ffp-contract=off, no float comparison). */
+#define AM_EXPF_X_MAX 88.0f
+#define AM_EXPF_X_MIN (-87.0f)
+
+static inline uint32_t am_vmath_bitsf(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline float am_vmath_from_bitsf(uint32_t u) {
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static inline float am_expf(float x) {
+    const float log2e = 1.44269504088896341f;
+    const float ln2_hi = 0.693359375f;    /* 355/512 */
+    const float ln2_lo = -2.12194440e-4f; /* ln 2 - ln2_hi */
+    const float shift = 12582912.0f;      /* 1.5 * 2^23: rounds to an integer */
+    const uint32_t hi_bits = 0x42B00000u; /* 88.0f */
+    const uint32_t lo_bits = 0xC2AE0000u; /* -87.0f */
+    uint32_t ix = am_vmath_bitsf(x);
+    uint32_t neg = ix >> 31;
+    uint32_t above = ((hi_bits - ix) >> 31) & (neg ^ 1u); /* x > 88 (or +NaN) */
+    uint32_t below = ((lo_bits - ix) >> 31) & neg;        /* x < -87 (or -NaN) */
+    uint32_t m_above = (uint32_t)0 - above, m_below = (uint32_t)0 - below;
+    uint32_t cbits = (ix & ~(m_above | m_below)) | (hi_bits & m_above) | (lo_bits & m_below);
+    float xc = am_vmath_from_bitsf(cbits); /* x clamped to [-87, 88] */
+    float kd = xc * log2e + shift;         /* shift + n */
+    float n = kd - shift;
+    float r = (xc - n * ln2_hi) - n * ln2_lo;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    float p = 1.0f + (r + (r * r) * q);
+    /* 2^n: n + 127 in the exponent field (n in [-126, 127] after the clamp); 0 below -87 */
+    uint32_t ebits = (((am_vmath_bitsf(kd) - am_vmath_bitsf(shift)) + 127u) << 23) & ~m_below;
+    return p * am_vmath_from_bitsf(ebits);
+}
+
 /* y[i] = am_exp(x[i]) for i < n, vectorised, with the bits of scalar am_exp. x == y (in place)
  * is allowed; other overlaps are not. */
 void am_exp_array(const double *x, double *y, size_t n);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_rng.h"
+
 #define N_LAGS 8
 #define RING 1024
 static const double lag_target[N_LAGS] = {0.0, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6};
@@ -15,6 +17,7 @@ typedef struct bin {
     float *val;
     double t;     /* time of its last spike */
     double norm2; /* |phi|^2 */
+    int k;        /* spikes in it (bin_spikes, fewer for a stretch's last bin) */
     long stretch; /* lived stretch it belongs to */
     int moving;
 } bin;
@@ -59,6 +62,16 @@ struct am_td {
     bin *ev_bins;
     int ev_n, ev_cap;
 
+    /* BUFFER and SWEEP arms: a ring of lived transitions */
+    bin *bf_from, *bf_to;
+    double *bf_dtau, *bf_r, *bf_pri;
+    int *bf_term;
+    int bf_n, bf_next;
+    char *mark; /* n_units, 0 between uses */
+    am_stream s_buf;
+    uint64_t n_draws;
+    long n_replay_learned;
+
     long n_upd[3];
     am_td_update_fn on_update;
     am_td_event_fn on_event;
@@ -74,7 +87,10 @@ am_td_params am_td_params_default(int n_units) {
                           .alpha_r = 0.05,
                           .fwd_tau_s = 0.5,
                           .learn_replay = 1,
-                          .min_calibration = 20};
+                          .min_calibration = 20,
+                          .arm = AM_TD_ARM_NETWORK,
+                          .buffer_size = 2000,
+                          .seed = 1};
 }
 
 static int bin_alloc(bin *b, int k) {
@@ -99,6 +115,7 @@ static void bin_copy(bin *dst, const bin *src) {
     }
     dst->t = src->t;
     dst->norm2 = src->norm2;
+    dst->k = src->k;
     dst->stretch = src->stretch;
     dst->moving = src->moving;
 }
@@ -141,6 +158,7 @@ static void binner_close(binner *b, bin *out) {
     out->n = b->n_units_in;
     out->t = b->t_last;
     out->norm2 = n2;
+    out->k = b->n_spikes;
     binner_clear(b);
 }
 
@@ -162,6 +180,10 @@ am_td *am_td_alloc(const am_td_params *p, am_error *err) {
         bad = "fwd_tau_s must be > 0";
     else if (p->min_calibration < 1)
         bad = "min_calibration must be >= 1";
+    else if (p->arm != AM_TD_ARM_NETWORK && p->arm != AM_TD_ARM_BUFFER && p->arm != AM_TD_ARM_SWEEP)
+        bad = "arm must be network, buffer or sweep";
+    else if (p->buffer_size < 1)
+        bad = "buffer_size must be >= 1";
     else if (p->learn_replay && p->n_units > 16384)
         bad = "replay learning needs n_units <= 16384 (the forward model is n_units^2 floats)";
     if (bad) {
@@ -188,6 +210,22 @@ am_td *am_td_alloc(const am_td_params *p, am_error *err) {
     if (!bin_alloc(&td->prev, k)) goto oom;
     for (int i = 0; i < RING; i++)
         if (!bin_alloc(&td->ring[i], k)) goto oom;
+    if (p->arm != AM_TD_ARM_NETWORK) {
+        size_t m = (size_t)p->buffer_size;
+        td->bf_from = calloc(m, sizeof *td->bf_from);
+        td->bf_to = calloc(m, sizeof *td->bf_to);
+        td->bf_dtau = calloc(m, sizeof *td->bf_dtau);
+        td->bf_r = calloc(m, sizeof *td->bf_r);
+        td->bf_pri = calloc(m, sizeof *td->bf_pri);
+        td->bf_term = calloc(m, sizeof *td->bf_term);
+        td->mark = calloc(n, 1);
+        if (!td->bf_from || !td->bf_to || !td->bf_dtau || !td->bf_r || !td->bf_pri ||
+            !td->bf_term || !td->mark)
+            goto oom;
+        for (size_t i = 0; i < m; i++)
+            if (!bin_alloc(&td->bf_from[i], k) || !bin_alloc(&td->bf_to[i], k)) goto oom;
+        td->s_buf = am_stream_make(p->seed, "td.buffer");
+    }
     return td;
 oom:
     am_td_free(td);
@@ -213,6 +251,19 @@ void am_td_free(am_td *td) {
     for (int i = 0; i < td->ev_cap; i++)
         bin_free(&td->ev_bins[i]);
     free(td->ev_bins);
+    if (td->bf_from)
+        for (int i = 0; i < td->p.buffer_size; i++)
+            bin_free(&td->bf_from[i]);
+    if (td->bf_to)
+        for (int i = 0; i < td->p.buffer_size; i++)
+            bin_free(&td->bf_to[i]);
+    free(td->bf_from);
+    free(td->bf_to);
+    free(td->bf_dtau);
+    free(td->bf_r);
+    free(td->bf_pri);
+    free(td->bf_term);
+    free(td->mark);
     free(td);
 }
 
@@ -243,6 +294,20 @@ static double dist2(am_td *td, const bin *a, const bin *b) {
         s[a->idx[i]] = 0.0;
     double d = a->norm2 + b->norm2 - 2.0 * ab;
     return d > 0 ? d : 0.0;
+}
+
+/* The sampling noise of a bin: a bin of k spikes drawn from rates p (sum p = 1) has
+ * E|phi - p|^2 = (1 - |p|^2) / k, and (k |phi|^2 - 1) / (k - 1) is an unbiased estimate of |p|^2,
+ * so (1 - |phi|^2) / (k - 1) estimates the noise. 0 for a bin of one spike (no estimate). */
+static double bin_noise(const bin *b) {
+    return b->k > 1 ? (1.0 - b->norm2) / (double)(b->k - 1) : 0.0;
+}
+
+/* The squared displacement of the underlying rate vectors, |p_a - p_b|^2, estimated without
+ * bias from two independent bins: |phi_a - phi_b|^2 minus both bins' sampling noise (may be < 0
+ * for two samples of one place). The same estimate for running and replay bins. */
+static double displacement(am_td *td, const bin *a, const bin *b) {
+    return dist2(td, a, b) - bin_noise(a) - bin_noise(b);
 }
 
 /* a F b */
@@ -314,7 +379,7 @@ static void calibrate(am_td *td, const bin *b) {
         }
         if (!o || o->stretch != b->stretch || !o->moving) continue;
         td->lag_sum[j] += b->t - o->t;
-        td->d2_sum[j] += dist2(td, b, o);
+        td->d2_sum[j] += displacement(td, b, o);
         td->lag_count[j]++;
     }
     bin_copy(&td->ring[td->ring_n % RING], b);
@@ -361,6 +426,19 @@ static void train_reward(am_td *td, const bin *from, double r, double dtau) {
     nlms(td->u, from, td->p.alpha_r * (r / dtau - ru) / (from->norm2 > 0 ? from->norm2 : 1.0));
 }
 
+/* BUFFER and SWEEP: keeps a lived transition (to = NULL: terminal, reward r). */
+static void buffer_store(am_td *td, const bin *from, const bin *to, double dtau, double r) {
+    if (!td->bf_from) return;
+    int i = td->bf_next;
+    bin_copy(&td->bf_from[i], from);
+    if (to) bin_copy(&td->bf_to[i], to);
+    td->bf_term[i] = to == NULL;
+    td->bf_dtau[i] = dtau;
+    td->bf_r[i] = r;
+    td->bf_next = (i + 1) % td->p.buffer_size;
+    if (td->bf_n < td->p.buffer_size) td->bf_n++;
+}
+
 static void lived_bin(am_td *td, bin *b) {
     b->stretch = td->stretch;
     b->moving = td->lived_moving;
@@ -372,6 +450,7 @@ static void lived_bin(am_td *td, bin *b) {
         double delta = g * v1 - v0;
         critic_step(td, &td->prev, dtau, delta, 1);
         train_reward(td, &td->prev, 0.0, dtau);
+        buffer_store(td, &td->prev, b, dtau, 0.0);
         am_td_update up = {.t = b->t,
                            .delta = delta,
                            .delta_oriented = delta,
@@ -438,6 +517,7 @@ void am_td_lived_end(am_td *td, double r, double t) {
         double delta = r - v0;
         critic_step(td, &td->prev, 0.0, delta, 1);
         if (td->prev_dtau > 0) train_reward(td, &td->prev, r, td->prev_dtau);
+        buffer_store(td, &td->prev, NULL, 0.0, r);
         am_td_update up = {.t = t,
                            .delta = delta,
                            .delta_oriented = delta,
@@ -510,15 +590,89 @@ int am_td_in_event(const am_td *td) {
     return td->in_event;
 }
 
+/* The current error of stored transition i. */
+static double buffer_delta(const am_td *td, int i, double *v0, double *v1) {
+    *v0 = dot_w(td->w, &td->bf_from[i]);
+    if (td->bf_term[i]) {
+        *v1 = 0.0;
+        return td->bf_r[i] - *v0;
+    }
+    *v1 = dot_w(td->w, &td->bf_to[i]);
+    return td->bf_r[i] + exp(-td->bf_dtau[i] / td->p.horizon_s) * *v1 - *v0;
+}
+
+static int shares_marked(const am_td *td, const bin *b) {
+    for (int j = 0; j < b->n; j++)
+        if (td->mark[b->idx[j]]) return 1;
+    return 0;
+}
+
+/* SWEEP: the largest |delta| (the first on ties); -1 for an empty buffer. */
+static int sweep_pop(const am_td *td) {
+    int best = -1;
+    for (int i = 0; i < td->bf_n; i++)
+        if (best < 0 || td->bf_pri[i] > td->bf_pri[best]) best = i;
+    return best;
+}
+
+/* BUFFER or SWEEP: budget updates at the moment of event ev, instead of its own transitions. */
+static void arm_learn(am_td *td, am_td_event *ev, int budget) {
+    double v0, v1;
+    if (td->p.arm == AM_TD_ARM_SWEEP)
+        for (int i = 0; i < td->bf_n; i++)
+            td->bf_pri[i] = fabs(buffer_delta(td, i, &v0, &v1));
+    for (int k = 0; k < budget && td->bf_n > 0; k++) {
+        int i;
+        if (td->p.arm == AM_TD_ARM_BUFFER) {
+            i = (int)(am_rng_u01(td->s_buf, td->n_draws++, 0, 0) * td->bf_n);
+            if (i >= td->bf_n) i = td->bf_n - 1;
+        } else {
+            i = sweep_pop(td);
+        }
+        const bin *from = &td->bf_from[i];
+        double delta = buffer_delta(td, i, &v0, &v1);
+        critic_step(td, from, td->bf_dtau[i], delta, 0);
+        td->n_replay_learned++;
+        am_td_update up = {.t = ev->t_end,
+                           .delta = delta,
+                           .delta_oriented = delta,
+                           .value_from = v0,
+                           .value_to = v1,
+                           .reward = td->bf_r[i],
+                           .dtau = td->bf_dtau[i],
+                           .source = td->ev_source,
+                           .event = ev->id,
+                           .orientation = 1,
+                           .learned = 1};
+        report(td, &up);
+        if (td->p.arm == AM_TD_ARM_SWEEP) {
+            /* the update changed V on from's cells: re-rank every transition touching them */
+            for (int j = 0; j < from->n; j++)
+                td->mark[from->idx[j]] = 1;
+            for (int m = 0; m < td->bf_n; m++)
+                if (m == i || shares_marked(td, &td->bf_from[m]) ||
+                    (!td->bf_term[m] && shares_marked(td, &td->bf_to[m])))
+                    td->bf_pri[m] = fabs(buffer_delta(td, m, &v0, &v1));
+            for (int j = 0; j < from->n; j++)
+                td->mark[from->idx[j]] = 0;
+        }
+    }
+}
+
 static void replay_learn(am_td *td, am_td_event *ev) {
     const am_td_params *p = &td->p;
     int learn = p->learn_replay && am_td_calibrated(td);
     ev->learned = learn;
+    if (p->arm != AM_TD_ARM_NETWORK) {
+        /* the event's transitions are measured (orientation, dtau) but not learned from */
+        if (learn) arm_learn(td, ev, td->ev_n > 1 ? td->ev_n - 1 : 0);
+        learn = 0;
+    }
     double sum_dtau = 0.0;
     int prev_orient = 0;
     for (int k = 0; k + 1 < td->ev_n; k++) {
         const bin *a = &td->ev_bins[k], *b = &td->ev_bins[k + 1];
-        double dtau = am_td_dtau_of(td, dist2(td, a, b));
+        double dtau = am_td_dtau_of(td, displacement(td, a, b));
         if (!(dtau > 1e-6)) dtau = 1e-6; /* NaN before calibration */
         sum_dtau += dtau;
         int orient = 0;
@@ -537,7 +691,10 @@ static void replay_learn(am_td *td, am_td_event *ev) {
         double delta = rh + g * v1 - v0;
         /* a trace carries over only along a forward chain */
         int carry = k > 0 && orient >= 0 && prev_orient >= 0;
-        if (learn) critic_step(td, from, dtau, delta, carry);
+        if (learn) {
+            critic_step(td, from, dtau, delta, carry);
+            td->n_replay_learned++;
+        }
         prev_orient = orient;
         am_td_update up = {.t = b->t,
                            .delta = delta_order,
@@ -617,20 +774,26 @@ int am_td_calibration(const am_td *td, double *lag_s, double *d2, long *count, i
 
 double am_td_dtau_of(const am_td *td, double d2) {
     if (!am_td_calibrated(td)) return NAN;
-    /* (d2 above the noise floor of adjacent bins, lag), made monotone in d2 */
-    const double floor = td->d2_sum[0] / (double)td->lag_count[0];
-    d2 -= floor;
+    /* (displacement, lag) through the origin, made monotone in the displacement */
     if (!(d2 > 0)) return 0.0;
     double x0 = 0.0, y0 = 0.0;
-    for (int j = 1; j < N_LAGS; j++) {
+    for (int j = 0; j < N_LAGS; j++) {
         double lag = td->lag_sum[j] / (double)td->lag_count[j];
-        double y = td->d2_sum[j] / (double)td->lag_count[j] - floor;
-        if (y <= x0) continue; /* saturated or noisy: not increasing */
+        double y = td->d2_sum[j] / (double)td->lag_count[j];
+        if (y <= x0 || lag <= y0) continue; /* saturated, noisy or a repeated lag */
         if (d2 <= y) return y0 + (lag - y0) * (d2 - x0) / (y - x0);
         x0 = y;
         y0 = lag;
     }
     return y0; /* beyond the longest lag: clamped */
+}
+
+long am_td_n_replay_learned(const am_td *td) {
+    return td->n_replay_learned;
+}
+
+int am_td_buffer_count(const am_td *td) {
+    return td->bf_n;
 }
 
 long am_td_n_updates(const am_td *td, am_td_source source) {

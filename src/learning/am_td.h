@@ -28,14 +28,19 @@
  *
  * Replay as experience (the four pitfalls of issue 8, each handled here):
  *  1. Discount by elapsed lived time, not by the decoder's compression: a replayed transition's
- *     lived time dtau comes from the displacement of the population vector, d2 = |phi' - phi|^2,
- *     through a calibration made while running: the mean d2 between lived bins dtau apart, for
- *     dtau in {one bin, 25, 50, 100, 200, 400, 800, 1600 ms} (bins while moving, within one
- *     stretch). The mean d2 of adjacent bins is the noise floor (two samples of nearly the same
- *     place); d2 minus the floor is mapped to lived time piecewise linearly through (0, 0) and the
- *     longer lags' points (each minus the floor; points that do not increase are skipped), clamped
- *     at the longest lag. A stationary event (d2 at the floor) has dtau = 0: it neither discounts
- *     nor earns reward, and cannot inflate a value by replaying one place over and over.
+ *     lived time dtau comes from the displacement of the population vector through a calibration
+ *     made while running. The displacement of two bins a, b is |phi_a - phi_b|^2 minus both bins'
+ *     sampling noise, (1 - |phi|^2) / (k - 1) for a bin of k spikes: an unbiased estimate of the
+ *     squared distance of the underlying rate vectors, the same for a 10 ms replay bin and a
+ *     300 ms running bin of k spikes. The calibration is its mean between lived bins dtau apart,
+ *     for dtau in {one bin, 25, 50, 100, 200, 400, 800, 1600 ms} (bins while moving, within one
+ *     stretch; lags shorter than a bin fall on the adjacent bin). Displacement is mapped to lived
+ *     time piecewise linearly through (0, 0) and the lags' points (points that do not increase
+ *     are skipped), clamped at the longest lag; a displacement <= 0 (a stationary event) has
+ *     dtau = 0: it neither discounts nor earns reward, and cannot inflate a value by replaying
+ *     one place over and over. (An earlier version subtracted the mean d2 of adjacent running
+ *     bins as a noise floor; with 30-spike bins those are 0.3 s apart, so the floor held 0.3 s of
+ *     travel and every replayed step read as stationary.)
  *     Until every lag has min_calibration samples, replay does not update the critic.
  *  2. Orientation: a forward model learned while running, F[i][j] += pre_i phi'_j, with pre an
  *     exponentially decaying trace (fwd_tau_s) of the lived bins before phi', says which cells
@@ -53,12 +58,36 @@
  *     takes the same step alpha as a lived one.
  * The learner never reads positions: only spikes, rewards, times and which spikes are lived.
  *
- * Determinism: no randomness; results depend only on the inputs' order. Not thread-safe. */
+ * Determinism: only the BUFFER arm draws (from its own stream); results depend only on the
+ * inputs' order and the seed. Not thread-safe. */
 #ifndef AM_TD_H
 #define AM_TD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "am_error.h"
+
+/* What a replay event trains the critic with (the ablation arms of issue 8; td.replay_arm). Every
+ * arm learns at the moments network replay would (the end of each detected event, once the
+ * calibration is complete) and makes exactly as many updates as the event has transitions
+ * (its bins - 1): equal budgets.
+ *   NETWORK: the event's own transitions (above).
+ *   BUFFER: that many lived transitions drawn uniformly, with replacement, from a ring buffer of
+ *     the last buffer_size lived transitions (experience replay as in DQN, Mnih et al. 2015),
+ *     each learned as it was lived: delta = r + gamma(dtau) V(phi') - V(phi) (terminal: r - V).
+ *     Draws: stream "td.buffer" of seed, counter (draw number, 0, 0).
+ *   SWEEP: prioritized sweeping (Moore & Atkeson 1993; Mattar & Daw 2018's prioritisation by
+ *     the size of the error): the stored transition with the largest current |delta| is learned
+ *     first; then every stored transition whose origin or destination shares a cell with the
+ *     updated origin (its predecessors and itself: the ones whose delta the update changed) gets
+ *     its |delta| recomputed, and the next largest is popped. The buffer of lived transitions is
+ *     the model that gives the predecessors (a sample model, as in Dyna), not the forward model F.
+ * The arms' updates are reported like the event's (source, event id; orientation +1). */
+typedef enum am_td_arm {
+    AM_TD_ARM_NETWORK = 0,
+    AM_TD_ARM_BUFFER = 1,
+    AM_TD_ARM_SWEEP = 2
+} am_td_arm;
 
 typedef struct am_td_params {
     int n_units;         /* population size (feature dimension), > 0 */
@@ -70,6 +99,9 @@ typedef struct am_td_params {
     double fwd_tau_s;    /* forward-model trace (s), > 0; 0.5 */
     int learn_replay;    /* 1: replay events update the critic (needs the forward model) */
     int min_calibration; /* samples per calibration lag before replay learns; 20 */
+    am_td_arm arm;       /* what replay events train with; AM_TD_ARM_NETWORK */
+    int buffer_size;     /* lived transitions kept for BUFFER and SWEEP, >= 1; 2000 */
+    uint64_t seed;       /* for the BUFFER arm's draws; 1 */
 } am_td_params;
 
 am_td_params am_td_params_default(int n_units);
@@ -143,11 +175,16 @@ double am_td_value_of(const am_td *td, const double *x);
 int am_td_calibrated(const am_td *td);
 /* The last lived bin (sparse: units and values, sum 1); returns its size (0 before any). */
 int am_td_last_bin(const am_td *td, const int **idx, const float **val);
-/* The calibration table: n lags with mean lag (s) and mean d2 (NaN where empty); returns n. */
+/* The calibration table: n lags with mean lag (s) and mean displacement (d2 minus the sampling
+ * noise; NaN where empty); returns n. */
 int am_td_calibration(const am_td *td, double *lag_s, double *d2, long *count, int max);
-/* Lived time (s) for a squared displacement d2 (NaN before calibration). */
+/* Lived time (s) for a displacement d2 (noise already subtracted; NaN before calibration). */
 double am_td_dtau_of(const am_td *td, double d2);
 long am_td_n_updates(const am_td *td, am_td_source source);
+/* Critic updates made from replay events (any arm; 0 with learn_replay = 0). */
+long am_td_n_replay_learned(const am_td *td);
+/* Lived transitions held in the buffer (BUFFER and SWEEP arms; 0 otherwise). */
+int am_td_buffer_count(const am_td *td);
 const am_td_params *am_td_params_get(const am_td *td);
 
 #endif

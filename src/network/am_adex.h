@@ -8,7 +8,8 @@
  *   integrating, as in Brian2's "(unless refractory)").
  *
  * Integration at the caller's dt (default AM_ADEX_DT = 0.1 ms), one vectorised loop over the
- * neurons per step (exp is am_exp, see am_vmath.h: same bits in vector and scalar code), with the
+ * neurons per step (exp is am_expf, single precision, see am_vmath.h: same bits in vector and
+ * scalar code; the rest of the slope is double), with the
  * integrator chosen per population (am_adex_params.integrator):
  *   AM_ADEX_HEUN (default, 0): Heun's method (explicit trapezoid, RK2), second order, two exp
  *     evaluations per neuron-step;

@@ -45,10 +45,10 @@ struct am_net {
     double pc_w, bc_w;   /* drive weights of the current state */
 
     /* per-step work arrays */
-    double *g_ee, *g_ie, *g_ei, *g_ii, *g_b;
-    double *i_e, *i_i; /* synaptic current (A) */
-    double *lfp_cell;  /* |I_AMPA| + |I_GABA| per PC */
-    double lfp_sum;    /* one thread: their sum in cell order, from pc_currents */
+    double *g_ei, *g_ii; /* BCs' (the PCs' conductances live only inside pc_inputs) */
+    double *i_e, *i_i;   /* synaptic current (A) */
+    double *lfp_cell;    /* |I_AMPA| + |I_GABA| per PC */
+    double lfp_sum;      /* one thread: their sum in cell order, from pc_inputs */
     int *sp_e, *sp_i;
     int n_sp_e, n_sp_i;
 
@@ -68,6 +68,9 @@ struct am_net {
 
     am_net_spike_fn spike_fn;
     void *spike_user;
+
+    long silence_end; /* am_net_silence: steps before this one are silenced */
+    double silence_g; /* its conductance onto every PC (S), reversal e_inh_V */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -258,9 +261,6 @@ void am_net_free(am_net *net) {
     free(net->place_rates);
     drive_free(&net->de);
     drive_free(&net->di);
-    free(net->g_ee);
-    free(net->g_ie);
-    free(net->g_b);
     am_projection_free(net->pr_b);
     free(net->g_ei);
     free(net->g_ii);
@@ -335,9 +335,6 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     drive_thresholds_init(&net->de, ne, net->noise, 0);
     drive_thresholds_init(&net->di, ni, net->noise, 1);
     net->place_rates = calloc((size_t)ne, sizeof(double));
-    net->g_ee = calloc((size_t)ne, sizeof(double));
-    net->g_ie = calloc((size_t)ne, sizeof(double));
-    net->g_b = calloc((size_t)ne, sizeof(double));
     net->g_ei = calloc((size_t)ni, sizeof(double));
     net->g_ii = calloc((size_t)ni, sizeof(double));
     net->i_e = calloc((size_t)ne, sizeof(double));
@@ -349,9 +346,8 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->win = (int)floor(p->rate_window_s / dt + 0.5);
     net->cnt_e = calloc((size_t)net->win, sizeof(int));
     net->cnt_i = calloc((size_t)net->win, sizeof(int));
-    if (!net->place_rates || !net->g_ee || !net->g_ie || !net->g_b || !net->g_ei || !net->g_ii ||
-        !net->i_e || !net->i_i || !net->lfp_cell || !net->sp_e || !net->sp_i || !net->cnt_e ||
-        !net->cnt_i)
+    if (!net->place_rates || !net->g_ei || !net->g_ii || !net->i_e || !net->i_i || !net->lfp_cell ||
+        !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
         goto nomem;
 
     /* normaliser set point: mean incoming weight per synapse */
@@ -478,11 +474,13 @@ static inline int drive_fire(const am_net *net, drive *dr, double w, uint32_t dr
  * that the per-cell work is plain vector loops: (1) integrate the intensity, flagging the blocks
  * where a cell may be due; (2) only in those blocks (a cell is due one step in tens to hundreds),
  * for the cells whose integral reached their threshold, count the input spikes and draw the next
- * thresholds; (3) advance the conductances; then clear x of the cells that had input. Each cell
- * sees the same operations in the same order as a single per-cell loop would do, so the result
- * does not depend on the passes. */
-static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
-                       uint32_t draw, int lo, int hi, double *g) {
+ * thresholds; (3) advance the conductances (drive_advance, or for the PCs inside pc_inputs); then
+ * clear x of the cells that had input (drive_clear). Each cell sees the same operations in the
+ * same order as a single per-cell loop would do, so the result does not depend on the passes.
+ * drive_fire_range does (1) and (2), lists the cells with input at dr->due + lo and returns their
+ * number. */
+static int drive_fire_range(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
+                            uint32_t draw, int lo, int hi) {
     enum { B = AM_NET_DRIVE_BLOCK };
     unsigned char maybe[1024];
     int *due = dr->due + lo, n_due = 0;
@@ -502,9 +500,21 @@ static void drive_step(const am_net *net, drive *dr, const double *lam, double l
         dr->acc[c] += lam ? lam[c] : lam_c;
         if (drive_fire(net, dr, w, draw, c)) due[n_due++] = c;
     }
-    drive_advance(dr->ed, dr->er, dr->norm, dr->x + lo, dr->d + lo, dr->r + lo, g + lo, hi - lo);
+    return n_due;
+}
+
+/* Clears x of the n_due cells drive_fire_range(..., lo, ...) found. */
+static void drive_clear(drive *dr, int lo, int n_due) {
+    const int *due = dr->due + lo;
     for (int q = 0; q < n_due; q++)
         dr->x[due[q]] = 0.0;
+}
+
+static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
+                       uint32_t draw, int lo, int hi, double *g) {
+    const int n_due = drive_fire_range(net, dr, lam, lam_c, w, draw, lo, hi);
+    drive_advance(dr->ed, dr->er, dr->norm, dr->x + lo, dr->d + lo, dr->r + lo, g + lo, hi - lo);
+    drive_clear(dr, lo, n_due);
 }
 
 /* Cells [lo, hi) of thread t of nt: contiguous ranges starting at multiples of the AdEx block
@@ -528,24 +538,109 @@ static int n_threads(const am_net *net) {
 #endif
 }
 
-/* Synaptic current of n PCs at the step's starting V: drive conductance in i (scratch, replaced by
- * the current), E->E, I->E and slow inhibition; |excitatory| + |inhibitory| into lfp. Returns
- * the sum of lfp in cell order from 0.0 (an in-order reduction: GCC vectorises the loop and adds
- * the lanes one by one, so the sum has the bits of a plain serial loop). */
-AM_VMATH_CLONES static double pc_currents(double Ee, double Ei, double Eb, const double *restrict v,
-                                          const double *restrict g_ee, const double *restrict g_ie,
-                                          const double *restrict g_b, double *restrict i,
-                                          double *restrict lfp, int n) {
+/* One dual-exponential conductance of a fused loop: the arithmetic of advance_cells
+ * (am_projection_step_view) and of drive_advance (flush = 1). */
+typedef struct pc_syn {
+    double *in, *d, *r;
+    double e_d, e_r, norm;
+} pc_syn;
+
+/* d = d e_d + x, r = r e_r + x (flushed below AM_NET_G_TINY when flush), in place. */
+__attribute__((always_inline)) static inline void syn_step(double x, double *d, double *r,
+                                                           double e_d, double e_r, int flush) {
+    double dn = *d * e_d + x;
+    double rn = *r * e_r + x;
+    if (flush) {
+        dn = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, dn), 0.0, dn);
+        rn = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, rn), 0.0, rn);
+    }
+    *d = dn;
+    *r = rn;
+}
+
+/* The PCs' inputs of one step, one pass over n cells (a range's arrays, offset to its first
+ * cell): the drive's conductance (x its input, d and r its state), E->E, I->E and, when has_b,
+ * the slow inhibition (each advanced by its projection's arithmetic), and the synaptic current at
+ * the step's starting V into i; |excitatory| + |inhibitory| into lfp. Returns the sum of lfp in
+ * cell order from 0.0 (an in-order reduction: GCC vectorises the loop and adds the lanes one by
+ * one, so the sum has the bits of a plain serial loop). Every value has the bits of the separate
+ * loops this replaces (the drive's, the projections' advance, then the currents: the same
+ * operations in the same order); one pass saves the stores and loads of the intermediate
+ * conductances. Pointers as separate restrict arguments (GCC ignores restrict on struct
+ * members, and the loop would not vectorise). */
+__attribute__((always_inline)) static inline double
+pc_inputs_body(const double *k, const double *restrict v, const double *restrict dx,
+               double *restrict dd, double *restrict dr, double *restrict ein, double *restrict ed,
+               double *restrict er, double *restrict iin, double *restrict id, double *restrict ir,
+               double *restrict bin, double *restrict bd, double *restrict br, int has_b,
+               double *restrict i, double *restrict lfp, int n) {
+    const double Ee = k[0], Ei = k[1], Eb = k[2];
+    const double de_d = k[3], de_r = k[4], dnorm = k[5];
+    const double ee_d = k[6], ee_r = k[7], enorm = k[8];
+    const double ie_d = k[9], ie_r = k[10], inorm = k[11];
+    const double be_d = k[12], be_r = k[13], bnorm = k[14];
     double sum = 0.0;
     for (int c = 0; c < n; c++) {
-        const double ge = g_ee[c] + i[c], gi = g_ie[c];
-        const double ia = ge * (Ee - v[c]), ig = gi * (Ei - v[c]) + g_b[c] * (Eb - v[c]);
+        double d0 = dd[c], r0 = dr[c], d1 = ed[c], r1 = er[c], d2 = id[c], r2 = ir[c];
+        const double xe = ein[c], xi = iin[c];
+        ein[c] = 0.0;
+        iin[c] = 0.0;
+        syn_step(dx[c], &d0, &r0, de_d, de_r, 1);
+        syn_step(xe, &d1, &r1, ee_d, ee_r, 0);
+        syn_step(xi, &d2, &r2, ie_d, ie_r, 0);
+        dd[c] = d0, dr[c] = r0, ed[c] = d1, er[c] = r1, id[c] = d2, ir[c] = r2;
+        const double g_drive = dnorm * (d0 - r0), g_ee = enorm * (d1 - r1);
+        const double g_ie = inorm * (d2 - r2);
+        const double ge = g_ee + g_drive, gi = g_ie;
+        double ig;
+        if (has_b) {
+            double d3 = bd[c], r3 = br[c];
+            const double xb = bin[c];
+            bin[c] = 0.0;
+            syn_step(xb, &d3, &r3, be_d, be_r, 0);
+            bd[c] = d3, br[c] = r3;
+            const double g_b = bnorm * (d3 - r3);
+            ig = gi * (Ei - v[c]) + g_b * (Eb - v[c]);
+        } else {
+            ig = gi * (Ei - v[c]); /* + 0 * (Eb - v): the same bits */
+        }
+        const double ia = ge * (Ee - v[c]);
         i[c] = ia + ig;
         const double l = fabs(ia) + fabs(ig);
         lfp[c] = l;
         sum += l;
     }
     return sum;
+}
+
+/* pc_inputs_body for the PCs from lo to lo + n (drive dv, projections ee, ie and b, b NULL when
+ * there is no slow inhibition). */
+AM_VMATH_CLONES static double pc_inputs(double Ee, double Ei, double Eb, const double *v,
+                                        const drive *dv, const pc_syn *ee, const pc_syn *ie,
+                                        const pc_syn *b, double *i, double *lfp, int lo, int n) {
+    const double k[15] = {Ee,       Ei,      Eb,      dv->ed,   dv->er, dv->norm, ee->e_d, ee->e_r,
+                          ee->norm, ie->e_d, ie->e_r, ie->norm, b->e_d, b->e_r,   b->norm};
+    if (b->in)
+        return pc_inputs_body(k, v + lo, dv->x + lo, dv->d + lo, dv->r + lo, ee->in + lo,
+                              ee->d + lo, ee->r + lo, ie->in + lo, ie->d + lo, ie->r + lo,
+                              b->in + lo, b->d + lo, b->r + lo, 1, i + lo, lfp + lo, n);
+    return pc_inputs_body(k, v + lo, dv->x + lo, dv->d + lo, dv->r + lo, ee->in + lo, ee->d + lo,
+                          ee->r + lo, ie->in + lo, ie->d + lo, ie->r + lo, NULL, NULL, NULL, 0,
+                          i + lo, lfp + lo, n);
+}
+
+/* The view of a projection at step s; all NULL for NULL. */
+static pc_syn pc_syn_of(am_projection *pr, long s) {
+    pc_syn o = {NULL, NULL, NULL, 0.0, 0.0, 0.0};
+    if (!pr) return o;
+    const am_projection_view v = am_projection_step_view(pr, s);
+    o.in = v.in;
+    o.d = v.d;
+    o.r = v.r;
+    o.e_d = v.e_d;
+    o.e_r = v.e_r;
+    o.norm = v.norm;
+    return o;
 }
 
 /* Step s, first part, for the cells of thread t: conductances, drives and currents, then the
@@ -556,18 +651,24 @@ static void phase_inputs(am_net *net, long s, int t, int nt) {
     int elo, ehi, ilo, ihi;
     range_of(ne, t, nt, &elo, &ehi);
     range_of(ni, t, nt, &ilo, &ihi);
-    am_projection_advance_range(net->pr[AM_CA3_EE], s, net->g_ee, elo, ehi);
-    am_projection_advance_range(net->pr[AM_CA3_IE], s, net->g_ie, elo, ehi);
-    if (net->pr_b) am_projection_advance_range(net->pr_b, s, net->g_b, elo, ehi);
     am_projection_advance_range(net->pr[AM_CA3_EI], s, net->g_ei, ilo, ihi);
     am_projection_advance_range(net->pr[AM_CA3_II], s, net->g_ii, ilo, ihi);
 
-    /* PC drive: g into i_e as scratch, then currents */
-    drive_step(net, &net->de, net->de.lambda, 0.0, net->pc_w, 0, elo, ehi, net->i_e);
-    const double lfp =
-        pc_currents(Ee, Ei, Eb, am_adex_v(net->pc) + elo, net->g_ee + elo, net->g_ie + elo,
-                    net->g_b + elo, net->i_e + elo, net->lfp_cell + elo, ehi - elo);
+    /* PCs: the drive's input spikes, then one pass for the conductances and the currents */
+    drive *de = &net->de;
+    const int n_due = drive_fire_range(net, de, de->lambda, 0.0, net->pc_w, 0, elo, ehi);
+    const pc_syn ee = pc_syn_of(net->pr[AM_CA3_EE], s), ie = pc_syn_of(net->pr[AM_CA3_IE], s),
+                 sb = pc_syn_of(net->pr_b, s);
+    const double lfp = pc_inputs(Ee, Ei, Eb, am_adex_v(net->pc), de, &ee, &ie, &sb, net->i_e,
+                                 net->lfp_cell, elo, ehi - elo);
+    drive_clear(de, elo, n_due);
     if (nt == 1) net->lfp_sum = lfp; /* all the cells: the sum in cell order */
+    /* am_net_silence: a strong shunting inhibition of every PC */
+    if (s < net->silence_end) {
+        const double *v = am_adex_v(net->pc);
+        for (int c = elo; c < ehi; c++)
+            net->i_e[c] += net->silence_g * (Ei - v[c]);
+    }
 
     /* BC drive: rate r (1 + m cos(2 pi f t)) at the step's start time */
     const am_net_state_params *q = &net->p.state[net->state];
@@ -615,7 +716,7 @@ static void phase_serial(am_net *net, long s, int stp_pending, int nt) {
     net->n_sp_i = am_adex_end_step(net->bc, net->sp_i);
     if (am_stdp_enabled(net->stdp)) am_stdp_begin_step(net->stdp, net->sp_e, net->n_sp_e);
 
-    /* LFP proxy (serial sum in cell order; pc_currents made it when one thread had every cell) */
+    /* LFP proxy (serial sum in cell order; pc_inputs made it when one thread had every cell) */
     double lfp = net->lfp_sum;
     if (nt > 1) {
         lfp = 0.0;
@@ -824,4 +925,28 @@ am_status am_net_set_cells(am_net *net, am_net_pop pop, const double *v, const d
 }
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop) {
     return pop == AM_NET_E ? net->pc : net->bc;
+}
+
+/* --- closed-loop silencing (manipulation.disrupt_ripples) -------------------------------- */
+
+am_status am_net_silence(am_net *net, double duration_s, double g_S, am_error *err) {
+    if (!net) return am_error_set(err, AM_EINVAL, "am_net_silence: net is NULL");
+    if (!(isfinite(duration_s) && duration_s >= 0))
+        return am_error_set(err, AM_EINVAL, "am_net_silence: duration %g s must be >= 0",
+                            duration_s);
+    /* explicit in the conductance: g dt / C < 1 keeps V from overshooting E_i */
+    const double g_max = net->p.pc.C / net->p.dt;
+    if (!(isfinite(g_S) && g_S >= 0 && g_S < g_max))
+        return am_error_set(err, AM_EINVAL,
+                            "am_net_silence: conductance %g S must be in [0, %g) (C / dt of the "
+                            "pyramidal cells)",
+                            g_S, g_max);
+    const long end = net->step + lround(duration_s / net->p.dt);
+    if (end > net->silence_end) net->silence_end = end;
+    net->silence_g = g_S;
+    return AM_OK;
+}
+
+int am_net_silenced(const am_net *net) {
+    return net->step < net->silence_end;
 }

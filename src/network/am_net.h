@@ -178,4 +178,16 @@ am_status am_net_set_cells(am_net *net, am_net_pop pop, const double *v, const d
                            am_error *err);
 const am_adex_pop *am_net_population(const am_net *net, am_net_pop pop);
 
+/* --- closed-loop silencing ------------------------------------------------------------- */
+/* A brief stimulation that silences the pyramidal cells, as the commissural stimulation of
+ * Girardeau et al. 2009 and Jadhav et al. 2012 does to an ongoing sharp-wave ripple (a volley
+ * recruits the interneurons, whose inhibition stops the event): for the next duration_s (rounded
+ * to whole steps) every PC receives a shunting conductance g_S with the GABA_A reversal e_inh_V,
+ * I = g_S (e_inh_V - V), added to its synaptic current (not to the LFP proxy). g_S must be in
+ * [0, C_PC / dt) (the current is explicit in V). A call during a silence extends it to the later
+ * end and sets the conductance. AM_EINVAL otherwise (nothing changed). docs/network.md,
+ * "Ripple disruption". */
+am_status am_net_silence(am_net *net, double duration_s, double g_S, am_error *err);
+int am_net_silenced(const am_net *net); /* 1 while the next step is silenced */
+
 #endif

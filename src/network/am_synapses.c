@@ -463,6 +463,18 @@ void am_projection_advance_range(am_projection *pr, long step, double *g_out, in
                       pr->st_r + post_lo, g_out ? g_out + post_lo : NULL, post_hi - post_lo);
 }
 
+am_projection_view am_projection_step_view(am_projection *pr, long step) {
+    const long ns = pr->n_slots;
+    const long slot = ((step % ns) + ns) % ns;
+    am_projection_view v = {pr->ring + (size_t)slot * (size_t)pr->n_post,
+                            pr->st_d,
+                            pr->st_r,
+                            pr->e_d,
+                            pr->e_r,
+                            pr->norm};
+    return v;
+}
+
 void am_projection_advance(am_projection *pr, long step, double *g_out) {
     if (!pr) return;
     am_projection_advance_range(pr, step, g_out, 0, pr->n_post);

@@ -124,6 +124,18 @@ void am_projection_advance(am_projection *pr, long step, double *g_out);
 void am_projection_advance_range(am_projection *pr, long step, double *g_out, int post_lo,
                                  int post_hi);
 
+/* For a caller that fuses the advance of post cells into its own per-cell loop: the ring slot of
+ * the inputs that arrive at `step` and the two state arrays (all indexed by post cell), with
+ * their factors. Advancing post cell j at `step` is exactly am_projection_advance_range's
+ *   x = in[j]; in[j] = 0; d[j] = d[j] * e_d + x; r[j] = r[j] * e_r + x; g = norm * (d[j] - r[j]),
+ * and the caller must do it once per step for every post cell, steps in order, as with
+ * am_projection_advance_range. pr must not be NULL. */
+typedef struct am_projection_view {
+    double *in, *d, *r;
+    double e_d, e_r, norm;
+} am_projection_view;
+am_projection_view am_projection_step_view(am_projection *pr, long step);
+
 /* Zeroes queued inputs and the conductance state (weights kept). */
 void am_projection_reset_state(am_projection *pr);
 

@@ -44,7 +44,9 @@ struct am_learner {
     am_actor *actor; /* td.actor = choices */
     int tb_choice;
     int *allowed;
-    am_td_update *recent; /* updates since the start of the last am_learner_step */
+    long n_learned[3];     /* learned updates by source */
+    long n_events_learned; /* replay events whose moment trained the critic */
+    am_td_update *recent;  /* updates since the start of the last am_learner_step */
     size_t n_recent, cap_recent;
     am_status st; /* first error of the callbacks */
     am_error err;
@@ -56,6 +58,7 @@ static void on_update(void *user, const am_td_update *u) {
         l->n_terminal++;
         l->last_terminal = u->delta;
     }
+    if (u->learned) l->n_learned[u->source]++;
     if (l->st) return;
     if (l->n_recent == l->cap_recent) {
         size_t cap = l->cap_recent ? 2 * l->cap_recent : 64;
@@ -81,6 +84,7 @@ static void on_update(void *user, const am_td_update *u) {
 
 static void on_event(void *user, const am_td_event *e) {
     am_learner *l = user;
+    l->n_events_learned += e->learned;
     if (l->st || !l->sess) return;
     int64_t id = e->id, nsp = e->n_spikes;
     int32_t src = (int32_t)e->source, nb = e->n_bins, nf = e->n_forward, nbk = e->n_backward,
@@ -106,6 +110,12 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
     p.fwd_tau_s = am_config_double(cfg, "td.forward_tau_s");
     p.learn_replay = am_config_bool(cfg, "td.replay");
     p.min_calibration = (int)am_config_int(cfg, "td.min_calibration");
+    const char *arm = am_config_str(cfg, "td.replay_arm");
+    p.arm = !strcmp(arm, "buffer")  ? AM_TD_ARM_BUFFER
+            : !strcmp(arm, "sweep") ? AM_TD_ARM_SWEEP
+                                    : AM_TD_ARM_NETWORK;
+    p.buffer_size = (int)am_config_int(cfg, "td.buffer_size");
+    p.seed = (uint64_t)am_config_int(cfg, "run.seed");
     l->td = am_td_alloc(&p, err);
     if (!l->td) {
         am_config_error(cfg, err, "td.enabled", "%s", err ? err->msg : "td learner");
@@ -452,6 +462,19 @@ am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
     st = st ? st : am_session_write_f64(s, "/td_final/calibration_d2", d2, 1, &dn, err);
     st = st ? st : am_session_write_i64(s, "/td_final/calibration_count", c64, 1, &dn, err);
     st = st ? st : am_session_attr_i64(s, "/td_final", "calibrated", am_td_calibrated(l->td), err);
+    /* the ablation's budgets: learned updates by source, and those made from replay */
+    static const char *const arm_names[] = {"network", "buffer", "sweep"};
+    const char *arm = !p->learn_replay ? "none" : l->perm ? "shuffle" : arm_names[p->arm];
+    st = st ? st : am_session_attr_str(s, "/td_final", "replay_arm", arm, err);
+    st = st ? st
+            : am_session_attr_i64(s, "/td_final", "n_updates_run", l->n_learned[AM_TD_RUN], err);
+    st = st ? st
+            : am_session_attr_i64(s, "/td_final", "n_updates_awake_replay",
+                                  l->n_learned[AM_TD_AWAKE], err);
+    st = st ? st
+            : am_session_attr_i64(s, "/td_final", "n_updates_sleep_replay",
+                                  l->n_learned[AM_TD_SLEEP], err);
+    st = st ? st : am_session_attr_i64(s, "/td_final", "n_replay_events", l->n_events_learned, err);
     return st;
 }
 

@@ -6,7 +6,9 @@
  *              orientation, learned, epoch;
  *   /td_events one row per replay event the learner took (online detection, before any analysis);
  *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
- *   /td_final  the critic and reward weights and the lived-time calibration, at the end;
+ *   /td_final  the critic and reward weights and the lived-time calibration, at the end, with
+ *              the replay ablation's budgets as attributes (replay_arm, n_updates_run,
+ *              n_updates_awake_replay, n_updates_sleep_replay, n_replay_events);
  *   /td_loop   with td.closed_loop, one row per arrival: t, delta, loop_hz, n_tagged;
  *   /td_choices with td.actor = choices, one row per decision: t, site, goal, p_goal, n_options.
  *

@@ -221,11 +221,17 @@ static const am_key_spec schema[] = {
     /* [manipulation] */
     {"manipulation", "disrupt_ripples", AM_KEY_BOOL, "false", NA, NULL,
      "ripple disruption (Girardeau et al. 2009; Jadhav et al. 2012): at rest and in sleep, each "
-     "population burst detected online (z above disrupt_z) silences the network at once; rate "
-     "backend only so far; logged in /manipulation"},
+     "population burst detected online (z above disrupt_z) silences the network at once (both "
+     "backends); logged in /manipulation"},
     {"manipulation", "disrupt_z", AM_KEY_DOUBLE, "3", 0.1, 100, NULL,
      "ripple disruption: detection threshold, SD of the smoothed population rate above its "
      "running mean (as td.burst_z_on)"},
+    {"manipulation", "silence_ms", AM_KEY_DOUBLE, "100", 0, 10000, NULL,
+     "ripple disruption, spiking network: how long each stimulation silences the pyramidal cells "
+     "(ms; the rate backend silences at once, its units then restart from 0)"},
+    {"manipulation", "silence_nS", AM_KEY_DOUBLE, "100", 0, 1000, NULL,
+     "ripple disruption, spiking network: the stimulation's shunting inhibitory conductance onto "
+     "each pyramidal cell (nS, GABA_A reversal -70 mV; must stay below C / dt of the cells)"},
 
     /* [td] the TD learner (docs/learning.md) */
     {"td", "enabled", AM_KEY_BOOL, "false", NA, NULL,
@@ -254,6 +260,13 @@ static const am_key_spec schema[] = {
     {"td", "replay_shuffle", AM_KEY_BOOL, "false", NA, NULL,
      "control: the learner sees replay events with the units' identities shuffled (one fixed "
      "random permutation, stream td.shuffle); lived experience is unchanged"},
+    {"td", "replay_arm", AM_KEY_CHOICE, "network", NA, "network|buffer|sweep",
+     "what each detected replay event trains the critic with, in exactly as many updates as the "
+     "event has transitions and at its end (equal budgets): network (the event's own activity), "
+     "buffer (lived transitions drawn uniformly from a buffer, as in DQN; stream td.buffer) or "
+     "sweep (prioritized sweeping over the buffer: largest |delta| first); docs/learning.md"},
+    {"td", "buffer_size", AM_KEY_INT, "2000", 1, 1000000, NULL,
+     "td.replay_arm = buffer or sweep: the last this many lived transitions are kept"},
     {"td", "min_calibration", AM_KEY_INT, "20", 1, 1000000, NULL,
      "samples per lag of the lived-time calibration before replay may update the critic"},
     {"td", "moving_cm_s", AM_KEY_DOUBLE, "5", 0, 1000, NULL,

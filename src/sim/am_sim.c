@@ -91,16 +91,27 @@ static void net_spike(void *user, am_net_pop pop, int cell, double t_s);
 static void rate_spike(void *user, int unit, double t_s);
 static void net_lfp(void *user, double t_s, double lfp_A);
 
-/* manipulation.disrupt_ripples: the detector exists whenever a rate network does (the viewer can
- * switch disruption on and off); it is on from the start with the key. */
+/* manipulation.disrupt_ripples: the detector exists whenever a network does (the viewer can
+ * switch disruption on and off); it is on from the start with the key. It reads the network's E
+ * spikes (or the rate units' spikes) of each step; the spiking network is silenced for
+ * manipulation.silence_ms by a shunting conductance (am_net_silence), the rate backend at once
+ * (am_rate_silence). */
 static am_status build_disruption(am_sim *sim, am_error *err) {
     const am_config *cfg = sim->cfg;
     int on = am_config_bool(cfg, "manipulation.disrupt_ripples");
-    if (on && !sim->rnet)
+    if (on && !sim->rnet && !sim->net)
         return am_config_error(cfg, err, "manipulation.disrupt_ripples",
-                               "needs the rate backend (network.enabled = true, network.backend = "
-                               "rate); the spiking network cannot be disrupted yet");
-    if (!sim->rnet) return AM_OK;
+                               "needs a network (network.enabled = true)");
+    if (!sim->rnet && !sim->net) return AM_OK;
+    if (sim->net) {
+        const am_net_params *np = am_net_params_get(sim->net);
+        const double g = am_config_double(cfg, "manipulation.silence_nS") * 1e-9;
+        if (!(g < np->pc.C / np->dt))
+            return am_config_error(cfg, err, "manipulation.silence_nS",
+                                   "%g nS is not below C / dt = %g nS of the pyramidal cells "
+                                   "(network.dt_ms): the silencing current would overshoot",
+                                   g * 1e9, np->pc.C / np->dt * 1e9);
+    }
     am_burst_params bp = am_burst_params_default();
     bp.z_on = am_config_double(cfg, "manipulation.disrupt_z");
     if (!(bp.z_off < bp.z_on)) bp.z_off = 0.5 * bp.z_on;
@@ -110,6 +121,30 @@ static am_status build_disruption(am_sim *sim, am_error *err) {
     sim->disrupt_on = on;
     sim->tb_disrupt = -1;
     return AM_OK;
+}
+
+/* One step of the disruption loop, after the network's step: feeds the detector the step's E
+ * spikes (armed at rest and in sleep while disruption is on) and, at a detected burst's start,
+ * silences the network and logs the row. */
+static am_status disrupt_step(am_sim *sim, int running, am_error *err) {
+    if (!sim->disrupt) return AM_OK;
+    am_burst_signal sig =
+        am_burst_step(sim->disrupt, (long)sim->n_uspk, sim->disrupt_on && !running);
+    if (sig != AM_BURST_START) return AM_OK;
+    if (sim->rnet) {
+        am_rate_silence(sim->rnet);
+    } else {
+        am_status st =
+            am_net_silence(sim->net, am_config_double(sim->cfg, "manipulation.silence_ms") * 1e-3,
+                           am_config_double(sim->cfg, "manipulation.silence_nS") * 1e-9, err);
+        if (st) return st;
+    }
+    sim->n_disrupt++;
+    if (!sim->sess || sim->tb_disrupt < 0) return AM_OK;
+    double t = sim->t + sim->dt;
+    int32_t ep = sim->epoch;
+    const void *row[] = {&t, &ep};
+    return am_session_table_row(sim->sess, sim->tb_disrupt, row, err);
 }
 
 /* At rest and in sleep with td.closed_loop, the network's per-cell drive is the loop's (0 when
@@ -1261,21 +1296,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
             if (err) *err = sim->net_err;
             return sim->net_st;
         }
-        if (sim->disrupt) {
-            am_burst_signal sig = am_burst_step(sim->disrupt, (long)sim->n_uspk,
-                                                sim->disrupt_on && rs != AM_RATE_RUN);
-            if (sig == AM_BURST_START) {
-                am_rate_silence(sim->rnet);
-                sim->n_disrupt++;
-                if (sim->sess && sim->tb_disrupt >= 0) {
-                    double t = sim->t + sim->dt;
-                    int32_t ep = sim->epoch;
-                    const void *row[] = {&t, &ep};
-                    if ((st = am_session_table_row(sim->sess, sim->tb_disrupt, row, err)))
-                        return st;
-                }
-            }
-        }
+        if ((st = disrupt_step(sim, rs == AM_RATE_RUN, err))) return st;
         if ((sim->step + 1) % sim->steps_per_s == 0) {
             double hi = am_config_double(sim->cfg, "network.guard_max_hz");
             double r = am_rate_mean_rate(sim->rnet);
@@ -1298,6 +1319,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
             if (err) *err = sim->net_err;
             return sim->net_st;
         }
+        if ((st = disrupt_step(sim, ns == AM_NET_RUN, err))) return st;
         if ((sim->step + 1) % sim->steps_per_s == 0) {
             double hi = am_config_double(sim->cfg, "network.guard_max_hz");
             double hi_i = am_config_double(sim->cfg, "network.guard_max_bc_hz");
@@ -1426,7 +1448,7 @@ am_status am_sim_finish(am_sim *sim, am_error *err) {
 am_status am_sim_set_disruption(am_sim *sim, int on, am_error *err) {
     if (!sim->disrupt)
         return am_error_set(err, AM_ESTATE,
-                            "ripple disruption needs the rate backend (network.backend = rate)");
+                            "ripple disruption needs a network (network.enabled = true)");
     sim->disrupt_on = on != 0;
     return AM_OK;
 }

@@ -92,7 +92,7 @@ am_sim_summary am_sim_get_summary(const am_sim *sim);
 am_status am_sim_set_mode(am_sim *sim, am_agent_mode mode, am_error *err);
 /* Changes the reward magnitude at site (>= 0). */
 am_status am_sim_set_reward(am_sim *sim, int site, double magnitude, am_error *err);
-/* Ripple disruption (manipulation.disrupt_ripples) on or off; AM_ESTATE without the rate backend.
+/* Ripple disruption (manipulation.disrupt_ripples) on or off; AM_ESTATE without a network.
  * am_sim_disruption says whether it is on and (count) how many bursts it has silenced. */
 am_status am_sim_set_disruption(am_sim *sim, int on, am_error *err);
 int am_sim_disruption(const am_sim *sim, long *count);

@@ -52,6 +52,43 @@ static void test_exp_accuracy(void) {
     CHECK(isfinite(am_exp(NAN)));
 }
 
+/* am_expf (single precision, used for the AdEx exponential term): < 2 float ulp of exp computed
+ * in double over [-87, 88] (Cephes' expf polynomial is within 1 ulp on its reduced range; the
+ * bound leaves one ulp for the range reduction; measured maximum printed). A wrong coefficient or
+ * a wrong 2^n scaling gives errors of thousands of ulp. */
+static void test_expf_accuracy(void) {
+    double worst = 0.0, worst_x = 0.0;
+    const int n = 2000001;
+    for (int i = 0; i < n; i++) {
+        float xs[2] = {-87.0f + 175.0f * (float)i / (float)(n - 1),
+                       -1.0f + 2.0f * (float)i / (float)(n - 1)};
+        for (int k = 0; k < 2; k++) {
+            volatile float xv = xs[k]; /* keep this loop scalar */
+            const double ref = exp((double)xs[k]);
+            const float rf = (float)ref;
+            const double ulp = (double)nextafterf(rf, INFINITY) - (double)rf;
+            double u = fabs((double)am_expf(xv) - ref) / ulp;
+            if (u > worst) {
+                worst = u;
+                worst_x = xs[k];
+            }
+        }
+    }
+    printf("am_expf: max error %.3g float ulp vs exp over [-87, 88] (at x = %.6g)\n", worst,
+           worst_x);
+    CHECK(worst < 2.0);
+    CHECK(am_expf(0.0f) == 1.0f);
+    /* clamps: finite above, zero below, never inf or NaN */
+    CHECK(isfinite(am_expf(88.0f)) && am_expf(88.0f) > 1.6e38f);
+    CHECK(am_expf(89.0f) == am_expf(88.0f));
+    CHECK(am_expf(INFINITY) == am_expf(88.0f));
+    CHECK(am_expf(-87.0f) > 0.0f && am_expf(-87.0f) < 1.7e-38f);
+    CHECK(am_expf(-87.5f) == 0.0f);
+    CHECK(am_expf(-1e30f) == 0.0f);
+    CHECK(am_expf(-INFINITY) == 0.0f);
+    CHECK(isfinite(am_expf(NAN)));
+}
+
 static uint64_t lcg(uint64_t *s) {
     *s = *s * 6364136223846793005u + 1442695040888963407u;
     return *s >> 11;
@@ -601,6 +638,7 @@ static void test_step_range(void) {
 int main(void) {
     gsl_set_error_handler_off();
     RUN_TEST(test_exp_accuracy);
+    RUN_TEST(test_expf_accuracy);
     RUN_TEST(test_exp_array_bits);
     RUN_TEST(test_spike_times_vs_gsl);
     RUN_TEST(test_fi_and_rheobase);

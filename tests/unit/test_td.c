@@ -1,6 +1,7 @@
 /* Tests of am_td: the critic's fixed point on a one-hot chain, entries and terminals, omission
  * dips, the lived-time calibration and its inversion, the forward model's orientation of replayed
  * transitions, replay learning (and its controls) and the reward model. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "am_td.h"
@@ -91,6 +92,12 @@ static void rejects_bad_params(void) {
     p = am_td_params_default(20000);
     CHECK(am_td_alloc(&p, &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "16384");
+    p = am_td_params_default(10);
+    p.buffer_size = 0;
+    p.arm = AM_TD_ARM_SWEEP;
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "buffer_size");
+    p = am_td_params_default(20000);
     p.learn_replay = 0; /* no forward model: allowed */
     am_td *td = am_td_alloc(&p, &err);
     CHECK(td != NULL);
@@ -336,6 +343,130 @@ static void reward_model(void) {
     am_td_free(td);
 }
 
+/* A lived one-hot chain of n bins (units 0..n-1) whose gaps are all different (0.1 s + 5 ms x j),
+ * so that a replayed transition's dtau names it; reward r at the end. Moving bins: it calibrates
+ * lived time (the chain lasts longer than the longest lag). Returns the time of its end. */
+static double lived_chain(am_td *td, int n, double r, double t) {
+    for (int j = 0; j < n; j++)
+        feed_onehot(td, j, 5, t += 0.1 + 0.005 * j, 1);
+    am_td_lived_end(td, r, t);
+    return t;
+}
+
+/* An event of n one-hot bins (units 30.. : no lived cell, so it carries no value of its own). */
+static double replay_event(am_td *td, int n, double t) {
+    am_td_event_begin(td, t, AM_TD_AWAKE);
+    for (int j = 0; j < n; j++)
+        feed_onehot(td, 30 + j % 10, 5, t += 0.01, 0);
+    am_td_event_end(td, t, 1);
+    return t;
+}
+
+/* The buffer arm: every event makes exactly (its bins - 1) updates, each a stored lived
+ * transition drawn uniformly: the 20 transitions of a 20-bin chain (19 steps and the terminal)
+ * are drawn equally often, by a chi-square test. */
+static void buffer_draws_uniformly(void) {
+    am_td_params p = am_td_params_default(64);
+    p.bin_spikes = 5;
+    p.min_calibration = 1;
+    p.alpha = 1e-3;
+    p.arm = AM_TD_ARM_BUFFER;
+    p.seed = 7;
+    am_td *td = am_td_alloc(&p, NULL);
+    static rec r;
+    r.n = r.n_ev = 0;
+    am_td_set_callbacks(td, on_u, on_e, &r);
+    double t = lived_chain(td, 20, 1.0, 0.0);
+    CHECK(am_td_calibrated(td));
+    CHECK(am_td_buffer_count(td) == 20);
+    int count[20] = {0}, n_learned = 0, n0 = r.n;
+    const int n_events = 200, n_bins = 11;
+    for (int e = 0; e < n_events; e++)
+        t = replay_event(td, n_bins, t + 1.0);
+    for (int k = n0; k < r.n; k++) {
+        if (!r.u[k].learned) continue;
+        n_learned++;
+        /* the terminal has dtau 0 and the reward; step j has dtau 0.1 + 0.005 (j + 1) */
+        int j = r.u[k].dtau == 0.0 ? 19 : (int)lround((r.u[k].dtau - 0.1) / 0.005) - 1;
+        CHECK(j >= 0 && j < 20);
+        if (j >= 0 && j < 20) count[j]++;
+    }
+    CHECK(n_learned == n_events * (n_bins - 1));
+    CHECK(am_td_n_replay_learned(td) == n_learned);
+    double chi2 = 0.0, expect = n_learned / 20.0;
+    for (int j = 0; j < 20; j++)
+        chi2 += (count[j] - expect) * (count[j] - expect) / expect;
+    /* 19 degrees of freedom: the 0.999 quantile is 43.8; a draw biased to, say, recent
+     * transitions (half the draws on the last 5) gives a chi-square in the hundreds */
+    CHECK(chi2 < 43.8);
+    am_td_free(td);
+}
+
+/* Prioritized sweeping pops the stored transition with the largest |delta| first, then re-ranks
+ * its predecessors. After one lived lap of a one-hot chain 0..9 with reward 1 (alpha 0.3), only
+ * the end carries value: w9 = 0.3, the terminal's delta is 1 - 0.3 = 0.7 (the largest), the step
+ * 8 -> 9 has gamma 0.3, all others 0. The first pop is the terminal; its update raises w9 to 0.51,
+ * so the step 8 -> 9 (its predecessor, delta gamma 0.51 > the terminal's 0.49) comes next. */
+static void sweep_pops_largest_first(void) {
+    am_td_params p = am_td_params_default(64);
+    p.bin_spikes = 5;
+    p.min_calibration = 1;
+    p.alpha = 0.3;
+    p.horizon_s = 10;
+    p.arm = AM_TD_ARM_SWEEP;
+    am_td *td = am_td_alloc(&p, NULL);
+    static rec r;
+    double t = 0;
+    for (int j = 0; j < 16; j++) /* calibration only: no reward, units 40.. */
+        feed_onehot(td, 40 + j, 5, t += 0.15, 1);
+    am_td_lived_end(td, 0.0, t);
+    for (int j = 0; j < 10; j++)
+        feed_onehot(td, j, 5, t += 0.1, 1);
+    am_td_lived_end(td, 1.0, t);
+    CHECK(am_td_calibrated(td));
+    r.n = r.n_ev = 0;
+    am_td_set_callbacks(td, on_u, on_e, &r);
+    replay_event(td, 4, t + 1.0); /* a budget of 3 */
+    CHECK(r.n_ev == 1);
+    int got = 0;
+    am_td_update pops[3];
+    for (int k = 0; k < r.n; k++)
+        if (r.u[k].learned && got < 3) pops[got++] = r.u[k];
+    CHECK(got == 3);
+    double g = exp(-0.1 / 10);
+    CHECK_NEAR(pops[0].delta, 0.7, 1e-9);
+    CHECK(pops[0].reward == 1.0 && pops[0].dtau == 0.0);
+    CHECK_NEAR(pops[1].delta, g * 0.51, 1e-9);
+    CHECK_NEAR(pops[1].dtau, 0.1, 1e-9);
+    /* each pop is at least as large as the next one's error was when it was popped */
+    CHECK(fabs(pops[0].delta) >= fabs(pops[1].delta));
+    am_td_free(td);
+}
+
+/* Equal budgets: the same lived experience and the same events give the same number of learned
+ * replay updates in the network, buffer and sweep arms (the event's transitions). */
+static void arms_have_equal_budgets(void) {
+    long n[3];
+    for (int a = 0; a < 3; a++) {
+        am_td_params p = am_td_params_default(64);
+        p.bin_spikes = 5;
+        p.min_calibration = 1;
+        p.arm = (am_td_arm)a;
+        am_td *td = am_td_alloc(&p, NULL);
+        double t = lived_chain(td, 20, 1.0, 0.0);
+        for (int e = 0; e < 30; e++)
+            t = replay_event(td, 3 + e % 7, t + 1.0);
+        n[a] = am_td_n_replay_learned(td);
+        am_td_free(td);
+    }
+    long expect = 0;
+    for (int e = 0; e < 30; e++)
+        expect += 2 + e % 7;
+    CHECK(n[0] == expect);
+    CHECK(n[1] == expect);
+    CHECK(n[2] == expect);
+}
+
 int main(void) {
     RUN_TEST(rejects_bad_params);
     RUN_TEST(chain_fixed_point);
@@ -344,5 +475,8 @@ int main(void) {
     RUN_TEST(replay_orientation_and_learning);
     RUN_TEST(replay_controls);
     RUN_TEST(reward_model);
+    RUN_TEST(buffer_draws_uniformly);
+    RUN_TEST(sweep_pops_largest_first);
+    RUN_TEST(arms_have_equal_budgets);
     return TEST_REPORT();
 }

@@ -1,0 +1,146 @@
+#include "am_h5cols.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+am_status am_h5cols_f64(am_h5r *c, const char *path, double **out, size_t *n, size_t dims[3],
+                        int *rank) {
+    *out = NULL;
+    *n = 0;
+    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
+    hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
+    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
+    hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
+    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
+    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    hsize_t dd[3] = {1, 1, 1};
+    am_status st = AM_OK;
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not numeric", path);
+    } else if (r < 0 || r > 3) {
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' has rank %d; expected at most 3", path, r);
+    } else {
+        if (r > 0) H5Sget_simple_extent_dims(sp, dd, NULL);
+        size_t cnt = (size_t)dd[0] * (size_t)dd[1] * (size_t)dd[2];
+        *out = malloc(sizeof(double) * (cnt ? cnt : 1));
+        if (!*out)
+            st = am_h5r_nomem(c, path);
+        else if (cnt > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
+        *n = cnt;
+    }
+    if (ty >= 0) H5Tclose(ty);
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    if (st) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return st;
+    }
+    if (dims)
+        for (int i = 0; i < 3; i++)
+            dims[i] = (size_t)dd[i];
+    if (rank) *rank = r;
+    return AM_OK;
+}
+
+void am_h5cols_strs_free(char **s, size_t n) {
+    if (!s) return;
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+am_status am_h5cols_strs(am_h5r *c, const char *path, char ***out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
+    hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
+    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
+    hid_t sp = H5Dget_space(d), ty = H5Dget_type(d), mt = H5Tcopy(H5T_C_S1);
+    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    am_status st = AM_OK;
+    char **res = NULL;
+    hsize_t dim = 1;
+    if (ty < 0 || H5Tget_class(ty) != H5T_STRING || r < 0 || r > 1) {
+        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not a scalar or 1-D string dataset", path);
+        goto done;
+    }
+    if (r == 1) H5Sget_simple_extent_dims(sp, &dim, NULL);
+    size_t cnt = (size_t)dim;
+    res = calloc(cnt ? cnt : 1, sizeof *res);
+    if (!res) {
+        st = am_h5r_nomem(c, path);
+        goto done;
+    }
+    H5Tset_cset(mt, H5Tget_cset(ty));
+    if (cnt > 0 && H5Tis_variable_str(ty) > 0) {
+        char **raw = calloc(cnt, sizeof *raw);
+        if (!raw || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+            free(raw);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
+            goto done;
+        }
+        for (size_t i = 0; i < cnt && !st; i++)
+            if (!(res[i] = strdup(raw[i] ? raw[i] : ""))) st = am_h5r_nomem(c, path);
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, raw);
+        free(raw);
+    } else if (cnt > 0) {
+        size_t sz = H5Tget_size(ty);
+        char *raw = malloc(cnt * (sz + 1));
+        if (!raw || H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+            free(raw);
+            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
+            goto done;
+        }
+        for (size_t i = 0; i < cnt && !st; i++)
+            if (!(res[i] = strndup(raw + i * (sz + 1), sz))) st = am_h5r_nomem(c, path);
+        free(raw);
+    }
+    if (!st) {
+        *out = res;
+        *n = cnt;
+        res = NULL;
+    } else {
+        am_h5cols_strs_free(res, cnt);
+        res = NULL;
+    }
+done:
+    free(res);
+    if (mt >= 0) H5Tclose(mt);
+    if (ty >= 0) H5Tclose(ty);
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return st;
+}
+
+int am_h5cols_attr_f64(am_h5r *c, const char *obj, const char *name, double *v) {
+    if (!am_h5r_has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
+    hid_t a = H5Aopen_by_name(c->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0) return 0;
+    hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
+    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
+    hssize_t npts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : 0;
+    int ok = 0;
+    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npts >= 1) {
+        double *buf = malloc(sizeof(double) * (size_t)npts);
+        if (buf && H5Aread(a, H5T_NATIVE_DOUBLE, buf) >= 0) {
+            *v = buf[0];
+            ok = 1;
+        }
+        free(buf);
+    }
+    if (sp >= 0) H5Sclose(sp);
+    if (ty >= 0) H5Tclose(ty);
+    H5Aclose(a);
+    return ok;
+}
+
+int am_h5cols_index(char *const *names, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && !strcmp(names[i], name)) return (int)i;
+    return -1;
+}
