@@ -150,8 +150,17 @@ exp_disruption() {  # notebooks/disruption.ipynb: exp_replay's runs again with r
   job rate_disrupted rate_replay.ini "--set manipulation.disrupt_ripples=true" "$AN_NET"
 }
 
-EXPERIMENTS=(place_fields replay reward_change dopamine navigation reactivation disruption)
-NOTEBOOKS=(place_fields replay reward_change dopamine_shift navigation reactivation disruption)
+exp_awake_sleep() {  # notebooks/awake_sleep.ipynb: replay errors awake and asleep, seeds 1-3
+  local s seedlist="1 2 3" more=""
+  if ((short)); then
+    seedlist="1"
+    more="--set 'protocol.epochs=run 3 laps, sleep 30 s, run 3 laps, sleep 30 s'"
+  fi
+  for s in $seedlist; do job awake_sleep_s$s awake_sleep_td.ini "--seed $s $more" "$AN_NET"; done
+}
+
+EXPERIMENTS=(place_fields replay reward_change dopamine navigation reactivation disruption awake_sleep)
+NOTEBOOKS=(place_fields replay reward_change dopamine_shift navigation reactivation disruption awake_sleep)
 
 # ---- run
 

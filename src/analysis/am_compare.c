@@ -1103,8 +1103,8 @@ static am_status ob_delta_awake_sleep(actx *x, items *it) {
         if (s[i] == 1 || s[i] == 2) has[(int)s[i]] = 1;
     }
     if (!has[1] || !has[2])
-        return NA("the learner took no %s replay events", has[1] ? "sleep"
-                                                          : "awake (in an epoch just before a sleep)");
+        return NA("the learner took no %s replay events",
+                  has[1] ? "sleep" : "awake (in an epoch just before a sleep)");
     return AM_OK;
 }
 

@@ -146,8 +146,8 @@ typedef struct session_cols {
 } session_cols;
 
 static void free_cols(session_cols *s) {
-    double *all[] = {s->bt, s->lin,  s->sp,  s->ek,     s->et,   s->es, s->tt,
-                     s->td, s->tsrc, s->tev, s->tlearn, s->tdor, s->vt, s->vr, s->tep};
+    double *all[] = {s->bt,   s->lin, s->sp,     s->ek,   s->et, s->es, s->tt, s->td,
+                     s->tsrc, s->tev, s->tlearn, s->tdor, s->vt, s->vr, s->tep};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     am_h5cols_strs_free(s->kind_names, s->n_kinds);

@@ -48,7 +48,9 @@ struct am_td {
     int have_last; /* prev holds a lived bin (of this or an earlier stretch) */
     int trace_live;
     long stretch;
-    double prev_dtau; /* lived time of the transition into prev (0: it opened the stretch) */
+    double prev_dtau;      /* lived time of the transition into prev (0: it opened the stretch) */
+    double lived_dtau_sum; /* lived transitions' durations, for the reward model's floor */
+    long lived_dtau_n;
 
     bin ring[RING]; /* recent lived bins for the calibration */
     long ring_n;    /* bins pushed so far */
@@ -421,7 +423,12 @@ static void forward_learn(am_td *td, const bin *b, double dtau, int same_stretch
     }
 }
 
+/* The reward model learns a rate: r / dtau per lived second in the state `from`. A lived
+ * transition shorter than the mean (a bin closed early by a burst of spikes as the rat stops at a
+ * site) would turn one reward into a huge rate, which replayed transitions of ordinary length
+ * then multiply (r_hat * dtau): the rate's time base is at least the mean lived transition. */
 static void train_reward(am_td *td, const bin *from, double r, double dtau) {
+    if (td->lived_dtau_n > 0) dtau = fmax(dtau, td->lived_dtau_sum / (double)td->lived_dtau_n);
     double ru = dot_w(td->u, from);
     nlms(td->u, from, td->p.alpha_r * (r / dtau - ru) / (from->norm2 > 0 ? from->norm2 : 1.0));
 }
@@ -445,6 +452,8 @@ static void lived_bin(am_td *td, bin *b) {
     if (td->open) {
         double dtau = b->t - td->prev.t;
         if (dtau < 1e-6) dtau = 1e-6;
+        td->lived_dtau_sum += dtau;
+        td->lived_dtau_n++;
         double g = exp(-dtau / td->p.horizon_s);
         double v0 = dot_w(td->w, &td->prev), v1 = dot_w(td->w, b);
         double delta = g * v1 - v0;

@@ -29,6 +29,7 @@ struct am_learner {
     /* closed loop */
     int loop;
     double tag_decay, loop_base, loop_gain, loop_hold, loop_t0;
+    int silenced; /* manipulation.silence_dopamine: no /vta rate, no error to the loop */
     double *tag, *drive;
     int drive_on;
     int pulses;       /* loop_mode = pulses */
@@ -149,6 +150,7 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
     if (!(l->vta = am_vta_alloc(&vp, err))) goto fail;
     l->vta_dt = am_config_double(cfg, "td.vta_dt_ms") / 1000;
     l->loop = am_config_bool(cfg, "td.closed_loop");
+    l->silenced = am_config_bool(cfg, "manipulation.silence_dopamine");
     if (l->loop) {
         l->tag_decay = exp(-dt / am_config_double(cfg, "td.tag_tau_s"));
         l->loop_base = am_config_double(cfg, "td.loop_base_hz");
@@ -291,7 +293,7 @@ static am_status write_vta(am_learner *l, double until, am_error *err) {
     for (;;) {
         double t = (double)l->vta_next * l->vta_dt;
         if (t > until) return AM_OK;
-        double r = am_vta_rate(l->vta, t);
+        double r = l->silenced ? 0.0 : am_vta_rate(l->vta, t);
         l->vta_next++;
         if (!l->sess) continue;
         const void *row[] = {&t, &r};
@@ -406,7 +408,7 @@ am_status am_learner_arrival(am_learner *l, double r, double t, am_error *err) {
     am_td_lived_end(l->td, r, t);
     if (l->actor) am_actor_close(l->actor);
     if (!l->loop) return AM_OK;
-    double delta = l->n_terminal > before ? l->last_terminal : 0.0;
+    double delta = l->n_terminal > before && !l->silenced ? l->last_terminal : 0.0;
     double mx = 0.0;
     for (int i = 0; i < l->n_units; i++)
         if (l->tag[i] > mx) mx = l->tag[i];

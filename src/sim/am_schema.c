@@ -232,6 +232,10 @@ static const am_key_spec schema[] = {
     {"manipulation", "silence_nS", AM_KEY_DOUBLE, "100", 0, 1000, NULL,
      "ripple disruption, spiking network: the stimulation's shunting inhibitory conductance onto "
      "each pyramidal cell (nS, GABA_A reversal -70 mV; must stay below C / dt of the cells)"},
+    {"manipulation", "silence_dopamine", AM_KEY_BOOL, "false", NA, NULL,
+     "VTA silencing (Kleinman & Foster 2024, chemogenetic): the dopamine proxy /vta is 0 "
+     "spikes/s and the closed loop (td.closed_loop) receives no prediction error, so every "
+     "arrival tags with td.loop_base_hz alone; the critic still learns (needs td.enabled)"},
 
     /* [td] the TD learner (docs/learning.md) */
     {"td", "enabled", AM_KEY_BOOL, "false", NA, NULL,

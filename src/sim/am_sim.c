@@ -102,6 +102,10 @@ static am_status build_disruption(am_sim *sim, am_error *err) {
     if (on && !sim->rnet && !sim->net)
         return am_config_error(cfg, err, "manipulation.disrupt_ripples",
                                "needs a network (network.enabled = true)");
+    if (am_config_bool(cfg, "manipulation.silence_dopamine") && !am_config_bool(cfg, "td.enabled"))
+        return am_config_error(
+            cfg, err, "manipulation.silence_dopamine",
+            "silences the TD learner's dopamine signal: needs td.enabled = true");
     if (!sim->rnet && !sim->net) return AM_OK;
     if (sim->net) {
         const am_net_params *np = am_net_params_get(sim->net);

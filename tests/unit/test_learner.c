@@ -171,10 +171,46 @@ static void reward_schedule(void) {
     am_config_free(c);
 }
 
+/* manipulation.silence_dopamine: the arrival's error no longer reaches the loop (the drive is
+ * loop_base alone where it was loop_base + loop_gain x delta = 5 above), while the critic still
+ * learns from it; without the learner the key is refused. */
+static void silenced_dopamine(void) {
+    const char *sets[] = {"td.enabled=true",    "td.closed_loop=true",
+                          "td.bin_spikes=5",    "td.tag_tau_s=0.5",
+                          "td.loop_base_hz=2",  "td.loop_gain_hz=3",
+                          "td.loop_mode=tonic", "manipulation.silence_dopamine=true"};
+    am_config *c = am_test_config(sets, 8);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l) return;
+    am_spike sp[1];
+    for (int k = 0; k < 1000; k++) {
+        double t = (k + 1) * 0.001;
+        size_t n = (k % 200) < 100 && (k % 10) == 0;
+        sp[0] = (am_spike){t, k / 200};
+        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+    }
+    double w4 = am_td_weights(am_learner_td(l))[4];
+    CHECK(am_learner_arrival(l, 1.0, 1.0, &err) == AM_OK);
+    CHECK(am_td_weights(am_learner_td(l))[4] > w4);
+    const double *d = am_learner_loop_drive(l);
+    CHECK(d != NULL);
+    if (d) CHECK_NEAR(d[4], 2.0, 1e-12);
+    am_learner_free(l);
+    am_config_free(c);
+    const char *bad[] = {"manipulation.silence_dopamine=true", "cells.n=50"};
+    c = am_test_config(bad, 2);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "manipulation.silence_dopamine");
+    am_config_free(c);
+}
+
 int main(void) {
     RUN_TEST(closed_loop_tags_and_drive);
     RUN_TEST(closed_loop_pulses);
     RUN_TEST(events_at_rest_and_sleep);
     RUN_TEST(reward_schedule);
+    RUN_TEST(silenced_dopamine);
     return TEST_REPORT();
 }
