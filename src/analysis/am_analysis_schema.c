@@ -50,7 +50,7 @@ static const am_key_spec schema[] = {
     {A, "spectrum_lo_hz", AM_KEY_DOUBLE, "50", 1, 1000, NULL,
      "ripple frequency: spectral peak searched from (Hz)"},
     {A, "spectrum_hi_hz", AM_KEY_DOUBLE, "400", 1, 2000, NULL, "... to (Hz)"},
-    {A, "freq_shuffles", AM_KEY_INT, "1000", 0, 100000, NULL,
+    {A, "freq_shuffles", AM_KEY_INT, "1000", 1, 100000, NULL,
      "random-window sets for the ripple-frequency peak test"},
     /* decoding and replay */
     {A, "replay_bin_ms", AM_KEY_DOUBLE, "20", 1, 1000, NULL, "decoding bin during events (ms)"},
