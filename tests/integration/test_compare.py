@@ -1,5 +1,6 @@
-"""`ammon compare` from the command line: the table, --csv, --json, --only, --strict's exit status
-when a simulated value leaves its window, and clear errors (file, line, column) for bad input.
+"""`ammon compare` from the command line (src/app/cmd_compare.c): the table, --csv, --json,
+--only, --strict's exit status when a simulated value leaves its window, and clear errors (file,
+line, column) for bad input.
 
 The analysis files are synthetic (written here with h5py in the layout of docs/analysis-format.md),
 so the expected values are known. Run by ctest with AMMON=<path to the binary>.

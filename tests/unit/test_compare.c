@@ -1,11 +1,15 @@
-/* am_compare and am_tdstats: the checks table's errors, pass and fail against a window, the
- * intervals, and the TD statistics on synthetic files with known answers. */
+/* am_compare, am_tdstats and the column reader they share (am_h5cols): the checks table's errors,
+ * pass and fail against a window, the intervals, and the TD statistics on synthetic files with
+ * known answers. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "am_compare.h"
+#include "am_h5cols.h"
 #include "am_session.h"
 #include "am_tdstats.h"
 #include "am_test.h"
@@ -302,10 +306,59 @@ static void tdstats_known(void) {
     unlink("cmp_notd.h5");
 }
 
+/* am_h5cols: integer and float arrays of rank 1 and 2 come back as doubles in C order with
+ * their extents, strings and attributes as written; a missing path is an error naming the file. */
+static void h5cols_read(void) {
+    am_error err = {0};
+    am_session *s = am_session_create("cmp_cols.h5", &err);
+    CHECK(s != NULL);
+    if (!s) return;
+    int32_t iv[6] = {1, -2, 3, 4, 5, 6};
+    double fv[3] = {0.5, NAN, -1e300};
+    size_t d2[2] = {2, 3}, d1 = 3;
+    const char *names[] = {"run", "rest", "sleep"};
+    am_session_write_i32(s, "/a/ints", iv, 2, d2, &err);
+    am_session_write_f64(s, "/a/floats", fv, 1, &d1, &err);
+    am_session_write_strs(s, "/a/names", names, 3, &err);
+    am_session_attr_f64(s, "/a", "x", 2.5, &err);
+    CHECK(err.code == AM_OK);
+    CHECK(am_session_commit(s, &err) == AM_OK);
+
+    am_h5r c;
+    am_h5r_begin(&c, "test file", "cmp_cols.h5", &err);
+    c.file = H5Fopen("cmp_cols.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(c.file >= 0);
+    double *v = NULL;
+    size_t n = 0, dims[3];
+    int rank = 0;
+    CHECK(am_h5cols_f64(&c, "/a/ints", &v, &n, dims, &rank) == AM_OK);
+    CHECK(n == 6 && rank == 2 && dims[0] == 2 && dims[1] == 3 && dims[2] == 1);
+    for (int i = 0; v && i < 6; i++)
+        CHECK(v[i] == iv[i]);
+    free(v);
+    CHECK(am_h5cols_f64(&c, "/a/floats", &v, &n, NULL, NULL) == AM_OK);
+    CHECK(n == 3 && v && v[0] == 0.5 && isnan(v[1]) && v[2] == -1e300);
+    free(v);
+    char **str = NULL;
+    CHECK(am_h5cols_strs(&c, "/a/names", &str, &n) == AM_OK);
+    CHECK(n == 3 && str && !strcmp(str[2], "sleep"));
+    CHECK(am_h5cols_index(str, n, "rest") == 1 && am_h5cols_index(str, n, "walk") == -1);
+    am_h5cols_strs_free(str, n);
+    double x = 0;
+    CHECK(am_h5cols_attr_f64(&c, "/a", "x", &x) == 1 && x == 2.5);
+    CHECK(am_h5cols_attr_f64(&c, "/a", "y", &x) == 0 && x == 2.5);
+    v = NULL;
+    CHECK(am_h5cols_f64(&c, "/a/none", &v, &n, NULL, NULL) != AM_OK);
+    CHECK_STR_CONTAINS(err.msg, "cmp_cols.h5");
+    CHECK(v == NULL);
+    am_h5r_end(&c);
+}
+
 int main(void) {
     RUN_TEST(checks_errors);
     RUN_TEST(pass_and_fail);
     RUN_TEST(spearman_known);
     RUN_TEST(tdstats_known);
+    RUN_TEST(h5cols_read);
     return TEST_REPORT();
 }
