@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_statistics_double.h>
+
 #include "am_rng.h"
 
 enum { SET_PRE = 0, SET_RUN = 1, SET_POST = 2, N_SETS = 3 };
@@ -18,22 +20,8 @@ double am_reactivation_ev(double r_run_post, double r_run_pre, double r_pre_post
 
 double am_reactivation_pearson(const double *x, const double *y, size_t n) {
     if (n < 2) return NAN;
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double a = x[i] - mx, b = y[i] - my;
-        sxy += a * b;
-        sxx += a * a;
-        syy += b * b;
-    }
-    if (!(sxx > 0 && syy > 0)) return NAN;
-    return sxy / sqrt(sxx * syy);
+    const double r = gsl_stats_correlation(x, 1, y, 1, n);
+    return isfinite(r) ? r : NAN; /* a constant side: 0 / 0 */
 }
 
 am_reactivation_params am_reactivation_params_default(void) {

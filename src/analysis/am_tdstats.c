@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_statistics_double.h>
+
 #include "am_h5cols.h"
 
 #define W 0.25       /* window of the peak search (s) */
@@ -54,57 +56,14 @@ static size_t lower_bound_pair(const tpair *v, size_t n, double x) {
     return lo;
 }
 
-/* Average ranks (1-based) of x[0..n) into r. */
-static int ranks(const double *x, size_t n, double *r) {
-    size_t *ix = malloc(sizeof(size_t) * (n ? n : 1));
-    if (!ix) return -1;
-    for (size_t i = 0; i < n; i++)
-        ix[i] = i;
-    /* insertion sort of indices by value: n is small (trials, events) */
-    for (size_t i = 1; i < n; i++) {
-        size_t k = ix[i], j = i;
-        while (j > 0 && x[ix[j - 1]] > x[k]) {
-            ix[j] = ix[j - 1];
-            j--;
-        }
-        ix[j] = k;
-    }
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && x[ix[j + 1]] == x[ix[i]])
-            j++;
-        double avg = 0.5 * (double)(i + j) + 1.0;
-        for (size_t k = i; k <= j; k++)
-            r[ix[k]] = avg;
-        i = j + 1;
-    }
-    free(ix);
-    return 0;
-}
-
+/* GSL's Spearman coefficient (ties get their average rank); NaN when either side has no spread. */
 double am_tdstats_spearman(const double *x, const double *y, size_t n) {
     if (n < 3) return NAN;
-    double *rx = malloc(sizeof(double) * n), *ry = malloc(sizeof(double) * n);
-    double rho = NAN;
-    if (rx && ry && !ranks(x, n, rx) && !ranks(y, n, ry)) {
-        double mx = 0, my = 0;
-        for (size_t i = 0; i < n; i++) {
-            mx += rx[i];
-            my += ry[i];
-        }
-        mx /= (double)n;
-        my /= (double)n;
-        double sxy = 0, sxx = 0, syy = 0;
-        for (size_t i = 0; i < n; i++) {
-            sxy += (rx[i] - mx) * (ry[i] - my);
-            sxx += (rx[i] - mx) * (rx[i] - mx);
-            syy += (ry[i] - my) * (ry[i] - my);
-        }
-        if (sxx > 0 && syy > 0) rho = sxy / sqrt(sxx * syy);
-    }
-    free(rx);
-    free(ry);
-    return rho;
+    double *work = malloc(sizeof(double) * 2 * n);
+    if (!work) return NAN;
+    double rho = gsl_stats_spearman(x, 1, y, 1, n, work);
+    free(work);
+    return isfinite(rho) ? rho : NAN;
 }
 
 void am_tdstats_free(am_tdstats *t) {
