@@ -7,6 +7,9 @@ static const am_key_spec schema[] = {
     {A, "units", AM_KEY_CHOICE, "place", NA, "place|network",
      "whose spikes to analyse: the place cells (/units) or the network's pyramidal cells "
      "(/network/spikes, runs with network.enabled)"},
+    {A, "sample_cells", AM_KEY_INT, "0", 0, 1000000, NULL,
+     "analyse a random sample of this many units, as if only they had been recorded (0: all; "
+     "stream analysis.sample); /fields/unit names the units kept"},
     {A, "seed", AM_KEY_INT, "1", 0, 4294967295.0, NULL,
      "seed of every shuffle (streams analysis.si_shuffle, analysis.replay, analysis.ripple_freq, "
      "analysis.reactivation)"},

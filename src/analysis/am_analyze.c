@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -17,6 +19,7 @@
 #include "am_reactivation.h"
 #include "am_recording.h"
 #include "am_replay.h"
+#include "am_rng.h"
 #include "am_session.h"
 #include "am_tdstats.h"
 
@@ -256,7 +259,7 @@ static void free_run_decode(run_decode *d) {
 /* ---------------------------------------------------------------- output */
 
 static am_status write_fields(am_session *s, const am_recording *r, const am_ratemaps *m,
-                              am_error *err) {
+                              const int *kept, am_error *err) {
     size_t D = (size_t)m->n_dirs, U = (size_t)m->n_units, B = (size_t)m->n_bins;
     size_t db[2] = {B, 2}, dob[2] = {D, B}, dub[3] = {D, U, B}, du[2] = {D, U};
     am_status st =
@@ -282,6 +285,14 @@ static am_status write_fields(am_session *s, const am_recording *r, const am_rat
     st = st ? st
             : am_session_attr_str(s, "/fields", "directions",
                                   D == 2 ? "0: increasing lin, 1: decreasing lin" : "all", err);
+    if (!st) { /* the units' indices in the input (a sample of them with analysis.sample_cells) */
+        int32_t *id = malloc(sizeof(int32_t) * (U ? U : 1));
+        if (!id) return am_error_set(err, AM_ENOMEM, "out of memory");
+        for (size_t u = 0; u < U; u++)
+            id[u] = kept ? kept[u] : (int32_t)u;
+        st = am_session_write_i32(s, "/fields/unit", id, 1, &U, err);
+        free(id);
+    }
     (void)r;
     return st;
 }
@@ -487,6 +498,38 @@ static void logf_(FILE *log, const char *fmt, const char *what, double secs) {
     if (log) fprintf(log, fmt, what, secs);
 }
 
+/* analysis.sample_cells: keeps a random sample of the units, as if only they had been recorded
+ * (tetrode recordings hold tens of cells, not the whole network). *kept gets the original indices
+ * of the units kept (NULL: all kept), *n_total the number of units before. */
+static am_status sample_units(am_recording *r, const am_config *cfg, int **kept, int *n_total,
+                              am_error *err) {
+    int k = (int)am_config_int(cfg, "analysis.sample_cells");
+    *kept = NULL;
+    *n_total = r->n_units;
+    if (k <= 0 || k >= r->n_units) return AM_OK;
+    int *all = malloc(sizeof(int) * (size_t)r->n_units), *pick = malloc(sizeof(int) * (size_t)k);
+    gsl_rng *g = am_rng_gsl_alloc(
+        am_stream_make((uint64_t)am_config_int(cfg, "analysis.seed"), "analysis.sample"));
+    if (!all || !pick || !g) {
+        free(all);
+        free(pick);
+        if (g) gsl_rng_free(g);
+        return am_error_set(err, AM_ENOMEM, "out of memory");
+    }
+    for (int u = 0; u < r->n_units; u++)
+        all[u] = u;
+    gsl_ran_choose(g, pick, (size_t)k, all, (size_t)r->n_units, sizeof(int)); /* keeps order */
+    gsl_rng_free(g);
+    free(all);
+    am_status st = am_recording_keep_units(r, pick, k, err);
+    if (st) {
+        free(pick);
+        return st;
+    }
+    *kept = pick;
+    return AM_OK;
+}
+
 am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_summary *sum,
                      am_error *err) {
     memset(sum, 0, sizeof *sum);
@@ -506,13 +549,19 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
     tmpl_build tb = {0};
     run_decode rd = {0};
     am_ripple_spectrum spec = {0};
-    int n_cand = 0, have_spec = 0;
+    int n_cand = 0, have_spec = 0, n_total = 0;
+    int *kept = NULL;
     am_status st = AM_OK;
 
     r = am_recording_read(o->input, err);
     if (!r) return err ? err->code : AM_EIO;
     if (!strcmp(am_config_str(cfg, "analysis.units"), "network") &&
         (st = am_recording_use_network(r, err))) {
+        am_recording_free(r);
+        return st;
+    }
+    st = sample_units(r, cfg, &kept, &n_total, err);
+    if (st) {
         am_recording_free(r);
         return st;
     }
@@ -612,7 +661,7 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
                       : am_error_set(err, AM_ENOMEM, "out of memory");
         free(resolved);
     }
-    st = st ? st : write_fields(s, r, maps, err);
+    st = st ? st : write_fields(s, r, maps, kept, err);
     if (!st && rd.n > 0) {
         st = am_session_write_f64(s, "/decoding_run/t", rd.t, 1, &rd.n, err);
         st =
@@ -650,6 +699,7 @@ am_status am_analyze(const am_config *cfg, const am_analyze_opts *o, am_analyze_
         const char *g = "/summary";
         st = am_session_group(s, g, err);
         st = st ? st : am_session_attr_i64(s, g, "n_units", sum->n_units, err);
+        st = st ? st : am_session_attr_i64(s, g, "n_units_input", n_total, err);
         st = st ? st : am_session_attr_i64(s, g, "n_candidates", sum->n_candidates, err);
         st = st ? st : am_session_attr_i64(s, g, "n_decoded", sum->n_decoded, err);
         st = st ? st : am_session_attr_i64(s, g, "n_significant", sum->n_significant, err);
@@ -693,5 +743,6 @@ done:
     free_templates(&tb);
     am_ratemaps_free(maps);
     am_recording_free(r);
+    free(kept);
     return st;
 }

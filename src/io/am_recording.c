@@ -1184,3 +1184,62 @@ done:
     free(times);
     return st;
 }
+
+am_status am_recording_keep_units(am_recording *r, const int *keep, int n, am_error *err) {
+    if (!r || (n > 0 && !keep) || n < 0)
+        return am_error_set(err, AM_EINVAL, "recording: no units to keep");
+    for (int k = 0; k < n; k++)
+        if (keep[k] < 0 || keep[k] >= r->n_units || (k && keep[k] <= keep[k - 1]))
+            return am_error_set(err, AM_EINVAL,
+                                "recording: unit %d (entry %d of the units to keep) is out of "
+                                "range 0..%d or not increasing",
+                                keep[k], k, r->n_units - 1);
+    size_t ns = 0;
+    for (int k = 0; k < n; k++) {
+        int u = keep[k];
+        ns += (size_t)(r->index[u] - (u ? r->index[u - 1] : 0));
+    }
+    int64_t *idx = malloc(((size_t)n + 1) * sizeof *idx);
+    double *times = malloc((ns ? ns : 1) * sizeof *times);
+    double *st = malloc((ns ? ns : 1) * sizeof *st);
+    int32_t *su = malloc((ns ? ns : 1) * sizeof *su);
+    int32_t *map = malloc(((size_t)r->n_units + 1) * sizeof *map);
+    if (!idx || !times || !st || !su || !map) {
+        free(idx);
+        free(times);
+        free(st);
+        free(su);
+        free(map);
+        return am_error_set(err, AM_ENOMEM, "recording: out of memory keeping %d units", n);
+    }
+    for (int u = 0; u < r->n_units; u++)
+        map[u] = -1;
+    size_t w = 0;
+    for (int k = 0; k < n; k++) {
+        int u = keep[k];
+        map[u] = k;
+        for (int64_t i = u ? r->index[u - 1] : 0; i < r->index[u]; i++)
+            times[w++] = r->spike_times[i];
+        idx[k] = (int64_t)w;
+    }
+    /* the stream stays time-ordered (ties: lower unit first) because the kept units keep their
+     * order */
+    w = 0;
+    for (size_t i = 0; i < r->n_spikes; i++)
+        if (map[r->su[i]] >= 0) {
+            st[w] = r->st[i];
+            su[w++] = map[r->su[i]];
+        }
+    free(map);
+    free(r->index);
+    free(r->spike_times);
+    free(r->st);
+    free(r->su);
+    r->index = idx;
+    r->spike_times = times;
+    r->st = st;
+    r->su = su;
+    r->n_spikes = ns;
+    r->n_units = n;
+    return AM_OK;
+}

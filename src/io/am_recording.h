@@ -71,6 +71,12 @@ void am_recording_free(am_recording *r);
  * the network's own activity. AM_EINVAL if the file has no network spikes. */
 am_status am_recording_use_network(am_recording *r, am_error *err);
 
+/* Keeps only the units keep[0..n) (strictly increasing indices into the current units), as if
+ * only they had been recorded: unit k of the result is unit keep[k] before. The spike stream
+ * (st, su) is rebuilt. AM_EINVAL (r unchanged) if an index is out of range or not increasing;
+ * AM_ENOMEM (r unchanged). */
+am_status am_recording_keep_units(am_recording *r, const int *keep, int n, am_error *err);
+
 /* Epoch kind at time t (AM_EPOCH_UNKNOWN outside every epoch). */
 int am_recording_epoch_at(const am_recording *r, double t);
 /* Index of the position sample at or before t (clamped to [0, n_pos - 1]). */

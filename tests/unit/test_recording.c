@@ -510,6 +510,57 @@ static void ammon_session_missing_a_column(void) {
     CHECK_STR_CONTAINS(err.msg, "'/behavior/t' is missing");
 }
 
+/* am_recording_keep_units: the kept units' spikes, renumbered, in the ragged layout and the
+ * stream; bad lists refused with r unchanged */
+static void keeps_a_sample_of_units(void) {
+    char path[300];
+    path_in(path, sizeof path, "track.h5");
+    am_error err = {0};
+    am_recording *r = am_recording_read(path, &err);
+    if (!r) return; /* reads_track_session failed and said so */
+    am_recording *o = am_recording_read(path, &err);
+    CHECK(o != NULL);
+    if (!o) {
+        am_recording_free(r);
+        return;
+    }
+    const int bad[] = {3, 3}, out[] = {2, 50};
+    CHECK(am_recording_keep_units(r, bad, 2, &err) == AM_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "not increasing");
+    CHECK(am_recording_keep_units(r, out, 2, &err) == AM_EINVAL);
+    CHECK(r->n_units == 50 && r->n_spikes == o->n_spikes);
+    const int keep[] = {1, 7, 30, 49};
+    CHECK(am_recording_keep_units(r, keep, 4, &err) == AM_OK);
+    CHECK(r->n_units == 4);
+    size_t total = 0;
+    int same = 1;
+    for (int k = 0; k < 4; k++) {
+        int u = keep[k];
+        int64_t a = u ? o->index[u - 1] : 0, n = o->index[u] - a;
+        int64_t b = k ? r->index[k - 1] : 0;
+        same &= r->index[k] - b == n;
+        for (int64_t i = 0; same && i < n; i++)
+            same = r->spike_times[b + i] == o->spike_times[a + i];
+        total += (size_t)n;
+    }
+    CHECK(same);
+    CHECK(r->n_spikes == total && total > 0);
+    /* the stream: the original stream's spikes of the kept units, in order, renumbered */
+    size_t j = 0;
+    int ok = 1;
+    for (size_t i = 0; ok && i < o->n_spikes; i++) {
+        int k = -1;
+        for (int q = 0; q < 4; q++)
+            if (o->su[i] == keep[q]) k = q;
+        if (k < 0) continue;
+        ok = j < r->n_spikes && r->st[j] == o->st[i] && r->su[j] == k;
+        j++;
+    }
+    CHECK(ok && j == r->n_spikes);
+    am_recording_free(r);
+    am_recording_free(o);
+}
+
 static void remove_dir(void) {
     DIR *d = opendir(g_dir);
     if (!d) return;
@@ -532,6 +583,7 @@ int main(void) {
         return 1;
     }
     RUN_TEST(reads_track_session);
+    RUN_TEST(keeps_a_sample_of_units);
     RUN_TEST(reads_arena_session_and_lfp);
     RUN_TEST(ammon_session_missing_a_column);
     RUN_TEST(reads_nwb_2d);
