@@ -18,6 +18,8 @@
 # Adding an experiment: write a function exp_NAME that queues its runs with `job NAME ARGS...`
 # (one `ammon run` + optional `ammon analyze`), add NAME to EXPERIMENTS and its notebook(s) to
 # NOTEBOOKS. Runs are independent; every one writes DATA/NAME.h5 (and DATA/NAME_analysis.h5).
+# `reanalysis NAME SOURCE ARGS` queues another analysis of a queued run (DATA/NAME_analysis.h5),
+# done after every run.
 set -euo pipefail
 # The whole script is one { } block: bash reads it completely before running it, so editing this
 # file while a run is in progress does not change (or break) that run.
@@ -79,6 +81,13 @@ queue=$data/queue.tsv
 : >"$queue"
 job() {  # job NAME CONFIG "RUN ARGS" "ANALYZE ARGS|-"
   printf '%s\x1f%s\x1f%s\x1f%s\n' "$1" "$2" "$3" "$4" >>"$queue"
+}
+# Analyses of a queued run again with other parameters, after every run is done: one line per
+# analysis, NAME (of the output), SOURCE (a queued run's NAME), ANALYZE ARGS.
+requeue=$data/reanalysis.tsv
+: >"$requeue"
+reanalysis() {  # reanalysis NAME SOURCE "ANALYZE ARGS"
+  printf '%s\x1f%s\x1f%s\n' "$1" "$2" "$3" >>"$requeue"
 }
 AN_NET="--set analysis.units=network --set analysis.si_shuffles=100"
 
@@ -159,8 +168,21 @@ exp_awake_sleep() {  # notebooks/awake_sleep.ipynb: replay errors awake and asle
   for s in $seedlist; do job awake_sleep_s$s awake_sleep_td.ini "--seed $s $more" "$AN_NET"; done
 }
 
-EXPERIMENTS=(place_fields replay reward_change dopamine navigation reactivation disruption awake_sleep)
-NOTEBOOKS=(place_fields replay reward_change dopamine_shift navigation reactivation disruption awake_sleep)
+exp_ensemble() {  # notebooks/ensemble_size.ipynb: exp_replay's runs analysed from samples of N cells
+  local src n k ns="20 30 50 100 200" ks="1 2 3"
+  if ((short)); then ns="30 50 200"; ks="1"; fi
+  for src in rate_replay ca3_replay; do
+    for n in $ns; do
+      for k in $ks; do
+        reanalysis "ens_${src}_n${n}_d$k" "$src" \
+          "--set analysis.units=network --set analysis.si_shuffles=0 --set analysis.sample_cells=$n --set analysis.seed=$k"
+      done
+    done
+  done
+}
+
+EXPERIMENTS=(place_fields replay reward_change dopamine navigation reactivation disruption awake_sleep ensemble)
+NOTEBOOKS=(place_fields replay reward_change dopamine_shift navigation reactivation disruption awake_sleep ensemble_size)
 
 # ---- run
 
@@ -187,6 +209,22 @@ export AMMON CFG data
 if ! tr '\n' '\0' <"$queue" | xargs -0 -P "$jobs" -I{} bash -c 'run_one "$1"' _ {}; then
   echo "figures.sh: some runs failed" >&2
   exit 1
+fi
+reanalyze_one() {  # one reanalysis line
+  local name src aargs
+  IFS=$'\x1f' read -r name src aargs <<<"$1"
+  if ! eval "\"$AMMON\" analyze \"$data/$src.h5\" -o \"$data/${name}_analysis.h5\" --quiet $aargs" \
+      >"$data/$name.log" 2>&1; then
+    echo "FAILED: ammon analyze $src $aargs (log: $data/$name.log)"; tail -5 "$data/$name.log"; return 1
+  fi
+}
+export -f reanalyze_one
+if [[ -s $requeue ]]; then
+  echo "== $(wc -l <"$requeue") further analyses of those runs"
+  if ! tr '\n' '\0' <"$requeue" | xargs -0 -P "$jobs" -I{} bash -c 'reanalyze_one "$1"' _ {}; then
+    echo "figures.sh: some analyses failed" >&2
+    exit 1
+  fi
 fi
 echo "== runs done in $(($(date +%s) - start)) s"
 fi
