@@ -599,6 +599,10 @@ int am_td_in_event(const am_td *td) {
     return td->in_event;
 }
 
+double am_td_event_start(const am_td *td) {
+    return td->ev_id > 0 || td->in_event ? td->ev_t0 : NAN;
+}
+
 /* The current error of stored transition i. */
 static double buffer_delta(const am_td *td, int i, double *v0, double *v1) {
     *v0 = dot_w(td->w, &td->bf_from[i]);

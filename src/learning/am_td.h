@@ -166,6 +166,8 @@ void am_td_event_begin(am_td *td, double t, am_td_source source);
 void am_td_event_spikes(am_td *td, const int *units, const double *t, size_t n);
 void am_td_event_end(am_td *td, double t, int keep);
 int am_td_in_event(const am_td *td);
+/* Start time of the open (or the last) event, as given to am_td_event_begin (s; NaN before any). */
+double am_td_event_start(const am_td *td);
 
 /* --- reading the learner --- */
 const double *am_td_weights(const am_td *td);        /* w, n_units */

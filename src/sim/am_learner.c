@@ -24,6 +24,12 @@ struct am_learner {
     int *units;
     double *times;
     size_t cap;
+    /* td.burst_pre_ms: the spikes of the last pre_s outside events, at rest and in sleep, so that
+     * an event starts where its rise began rather than where the detector crossed z_on */
+    double pre_s;
+    int *pre_units;
+    double *pre_times;
+    size_t n_pre, cap_pre;
     am_session *sess;
     int tb_td, tb_ev, tb_vta;
     /* closed loop */
@@ -43,6 +49,7 @@ struct am_learner {
     int tb_loop;
     int *perm;       /* td.replay_shuffle: unit -> the identity the learner sees in replay */
     am_actor *actor; /* td.actor = choices */
+    int actor_entry; /* td.actor_entry */
     int tb_choice;
     int *allowed;
     long n_learned[3];     /* learned updates by source */
@@ -72,7 +79,10 @@ static void on_update(void *user, const am_td_update *u) {
         l->cap_recent = cap;
     }
     l->recent[l->n_recent++] = *u;
-    if (l->actor && u->source == AM_TD_RUN && u->learned) am_actor_learn(l->actor, u->delta, u->t);
+    /* the actor learns from the lived errors after its choice; with td.actor_entry also from the
+     * entry error of the stretch the choice opened (the only lived update not learned) */
+    if (l->actor && u->source == AM_TD_RUN && (u->learned || l->actor_entry))
+        am_actor_learn(l->actor, u->delta, u->t);
     if (u->learned) l->st = am_vta_add(l->vta, u->t, u->delta_oriented, &l->err);
     if (l->st || !l->sess) return;
     int32_t src = (int32_t)u->source, orient = u->orientation, learned = u->learned, ep = l->epoch;
@@ -186,7 +196,8 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
             l->perm[j] = x;
         }
     }
-    l->vta_lag = bp.max_duration_s + 0.1;
+    l->pre_s = am_config_double(cfg, "td.burst_pre_ms") / 1000;
+    l->vta_lag = bp.max_duration_s + l->pre_s + 0.1;
     l->tb_td = l->tb_ev = l->tb_vta = l->tb_loop = l->tb_choice = -1;
     return l;
 fail:
@@ -207,6 +218,8 @@ void am_learner_free(am_learner *l) {
     free(l->allowed);
     free(l->units);
     free(l->times);
+    free(l->pre_units);
+    free(l->pre_times);
     free(l);
 }
 
@@ -315,6 +328,42 @@ static int grow(am_learner *l, size_t n) {
     return 1;
 }
 
+/* Keeps the step's spikes (units, times) and drops those older than t_end - pre_s. */
+static int pre_keep(am_learner *l, size_t n, double t_end) {
+    double cut = t_end - l->pre_s;
+    size_t k = 0;
+    while (k < l->n_pre && l->pre_times[k] < cut)
+        k++;
+    if (k) {
+        memmove(l->pre_units, l->pre_units + k, (l->n_pre - k) * sizeof *l->pre_units);
+        memmove(l->pre_times, l->pre_times + k, (l->n_pre - k) * sizeof *l->pre_times);
+        l->n_pre -= k;
+    }
+    if (l->n_pre + n > l->cap_pre) {
+        size_t cap = 2 * (l->n_pre + n);
+        int *u = realloc(l->pre_units, cap * sizeof *u);
+        if (!u) return 0;
+        l->pre_units = u;
+        double *t = realloc(l->pre_times, cap * sizeof *t);
+        if (!t) return 0;
+        l->pre_times = t;
+        l->cap_pre = cap;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (l->times[i] >= cut) {
+            l->pre_units[l->n_pre] = l->units[i];
+            l->pre_times[l->n_pre++] = l->times[i];
+        }
+    return 1;
+}
+
+/* Unit identities as the learner sees them in replay (td.replay_shuffle permutes them). */
+static void permute(const am_learner *l, int *units, size_t n) {
+    if (!l->perm) return;
+    for (size_t i = 0; i < n; i++)
+        if (units[i] >= 0 && units[i] < l->n_units) units[i] = l->perm[units[i]];
+}
+
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
                           int lived, int moving, double t_end, int epoch, am_error *err) {
     l->epoch = epoch;
@@ -350,18 +399,24 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
         if (sig == AM_BURST_END || sig == AM_BURST_DROP)
             am_td_event_end(l->td, t0, sig == AM_BURST_END);
         if (lived) am_td_lived_spikes(l->td, l->units, l->times, n, moving);
+        l->n_pre = 0; /* the pre-event window never reaches back across a change of state */
     } else {
         am_burst_signal sig = am_burst_step(l->burst, (long)n, 1);
         if (sig == AM_BURST_END || sig == AM_BURST_DROP)
             am_td_event_end(l->td, t0, sig == AM_BURST_END);
-        if (sig == AM_BURST_START)
-            am_td_event_begin(l->td, t0, state == AM_NET_SLEEP ? AM_TD_SLEEP : AM_TD_AWAKE);
+        if (sig == AM_BURST_START) {
+            /* the event starts at its earliest kept spike before the crossing (td.burst_pre_ms) */
+            double ts = l->n_pre ? fmin(t0, l->pre_times[0]) : t0;
+            am_td_event_begin(l->td, ts, state == AM_NET_SLEEP ? AM_TD_SLEEP : AM_TD_AWAKE);
+            permute(l, l->pre_units, l->n_pre);
+            am_td_event_spikes(l->td, l->pre_units, l->pre_times, l->n_pre);
+            l->n_pre = 0;
+        }
         if (am_td_in_event(l->td)) {
-            if (l->perm)
-                for (size_t i = 0; i < n; i++)
-                    if (l->units[i] >= 0 && l->units[i] < l->n_units)
-                        l->units[i] = l->perm[l->units[i]];
+            permute(l, l->units, n);
             am_td_event_spikes(l->td, l->units, l->times, n);
+        } else if (l->pre_s > 0 && !pre_keep(l, n, t_end)) {
+            return am_error_set(err, AM_ENOMEM, "out of memory");
         }
     }
     l->last_state = state;
@@ -382,6 +437,7 @@ am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sit
                          .trace_s = am_config_double(cfg, "td.actor_trace_s")};
     am_stream s = am_stream_make((uint64_t)am_config_int(cfg, "run.seed"), "td.explore");
     l->actor = am_actor_alloc(&p, s, err);
+    l->actor_entry = am_config_bool(cfg, "td.actor_entry");
     l->allowed = calloc((size_t)n_sites, sizeof *l->allowed);
     if (!l->actor || !l->allowed) return err && err->code ? err->code : AM_ENOMEM;
     return AM_OK;
@@ -478,6 +534,10 @@ am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
                                   l->n_learned[AM_TD_SLEEP], err);
     st = st ? st : am_session_attr_i64(s, "/td_final", "n_replay_events", l->n_events_learned, err);
     return st;
+}
+
+const am_actor *am_learner_actor(const am_learner *l) {
+    return l->actor;
 }
 
 const am_td *am_learner_td(const am_learner *l) {

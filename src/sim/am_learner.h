@@ -21,6 +21,7 @@
 #define AM_LEARNER_H
 
 #include <stddef.h>
+#include "am_actor.h"
 #include "am_config.h"
 #include "am_error.h"
 #include "am_net.h"
@@ -42,7 +43,8 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err);
  * brain state they were made in, whether they are lived experience (the rat is on its way:
  * running state, not stopped at a site; a lived stretch still open when this turns 0 ends with
  * no reward), whether the rat moved, and the epoch index. Bursts are detected only outside the
- * running state. */
+ * running state; with td.burst_pre_ms > 0 an event also takes the spikes of that long before the
+ * step at which it was detected (same brain state, outside earlier events). */
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
                           int lived, int moving, double t_end, int epoch, am_error *err);
 /* An arrival at a reward site at time t with reward r (0 for an omission): ends the lived
@@ -71,6 +73,8 @@ am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sit
  * when there is one), from the last lived bin's features; the choice is logged in /td_choices and
  * trained by the critic's errors until the next arrival. */
 int am_learner_choose(am_learner *l, int site, int n_sites, double t);
+/* The actor (NULL without td.actor = choices). */
+const am_actor *am_learner_actor(const am_learner *l);
 /* The updates reported since the start of the last am_learner_step (that step's and the arrival
  * after it), in order; valid until the next step. */
 const am_td_update *am_learner_recent(const am_learner *l, size_t *n);

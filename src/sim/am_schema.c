@@ -290,6 +290,10 @@ static const am_key_spec schema[] = {
     {"td", "burst_warmup_s", AM_KEY_DOUBLE, "0.5", 0, 1000, NULL,
      "online event detection: no burst starts until the baseline has this much time after each "
      "change of brain state (s)"},
+    {"td", "burst_pre_ms", AM_KEY_DOUBLE, "0", 0, 1000, NULL,
+     "online event detection: an event also takes the spikes of this long before the step at "
+     "which the rate crossed burst_z_on (same brain state, outside any earlier event), so that "
+     "it starts where its rise began (ms; 0: at the crossing)"},
     {"td", "closed_loop", AM_KEY_BOOL, "false", NA, NULL,
      "close the loop: at each arrival, the prediction error times each unit's eligibility tag "
      "(its spikes on the way, decaying with tag_tau_s) drives the units while the rat stays, "
@@ -323,6 +327,10 @@ static const am_key_spec schema[] = {
      "actor inverse temperature (softmax over the sites)"},
     {"td", "actor_trace_s", AM_KEY_DOUBLE, "2", 0.01, 100, NULL,
      "actor: errors this long after a choice (lived s) count e-fold less"},
+    {"td", "actor_entry", AM_KEY_BOOL, "false", NA, NULL,
+     "actor: also learn from the entry error of the stretch a choice opens, delta = V(first "
+     "bin) - 0 (the value of the state the chosen path leads into, against the pause's 0; "
+     "Foster et al. 2000's error of the choice itself); the critic never learns from it"},
     {"td", "vta_baseline_hz", AM_KEY_DOUBLE, "5.1", 0, 1000, NULL,
      "VTA proxy: baseline rate (spikes/s; recorded 5.1, data/reference/facts.csv da_baseline)"},
     {"td", "vta_latency_ms", AM_KEY_DOUBLE, "50", 0, 10000, NULL,

@@ -1,6 +1,7 @@
 /* am_learner (the simulation's TD learner) and the learner inside am_sim: lived spikes and
  * arrivals, online events at rest, the closed loop's eligibility tags and drive, the reward
  * schedule, and config errors. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "am_learner.h"
@@ -137,6 +138,99 @@ static void events_at_rest_and_sleep(void) {
     am_config_free(c);
 }
 
+/* td.burst_pre_ms: an event also takes the spikes of the last pre ms before the detector's
+ * crossing. The background fires one spike every 5 steps (1 ms each); a burst of 8 spikes per
+ * step starts at step 1500. With 50 ms of pre-window the event holds the 10 background spikes
+ * of the 50 ms before the crossing step (the burst's first step, or the next: the smoothing
+ * lags), so 2 or 3 more 4-spike bins, hence 2 or 3 more transitions; it starts earlier by 45-55
+ * ms (the first kept spike is 45-50 ms before the crossing). Without a pre-window nothing
+ * changes. */
+static long pre_window_transitions(const char *pre, double *t_start) {
+    const char *sets[] = {"td.enabled=true", "td.bin_spikes=4", "td.burst_warmup_s=0.2", pre};
+    am_config *c = am_test_config(sets, 4);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 50, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l) {
+        am_config_free(c);
+        return -1;
+    }
+    am_spike sp[8];
+    *t_start = -1;
+    for (int k = 0; k < 2000; k++) {
+        double t = (k + 1) * 0.001;
+        int burst = k >= 1500 && k < 1560;
+        size_t n = burst ? 8 : (k % 5 == 0 ? 1 : 0);
+        for (size_t i = 0; i < n; i++)
+            sp[i] = (am_spike){t - 0.0005, (int)((k * 7 + i * 3) % 50)};
+        CHECK(am_learner_step(l, sp, n, AM_NET_REST, 0, 0, t, 0, &err) == AM_OK);
+        if (*t_start < 0 && am_td_in_event(am_learner_td(l)))
+            *t_start = am_td_event_start(am_learner_td(l));
+    }
+    CHECK(am_learner_finish(l, 2.0, &err) == AM_OK);
+    long n = am_td_n_updates(am_learner_td(l), AM_TD_AWAKE);
+    am_learner_free(l);
+    am_config_free(c);
+    return n;
+}
+
+static void pre_window(void) {
+    double t0, t1;
+    long n0 = pre_window_transitions("td.burst_pre_ms=0", &t0);
+    long n1 = pre_window_transitions("td.burst_pre_ms=50", &t1);
+    CHECK(n0 > 0);
+    CHECK(n1 - n0 >= 2 && n1 - n0 <= 3);
+    CHECK(t0 - t1 > 0.045 - 1e-9 && t0 - t1 < 0.055 + 1e-9);
+}
+
+/* td.actor_entry: the critic first learns that the bin of units 0-3 precedes a reward (five
+ * stretches of that one bin, each ending with r = 1: V = 1 - 0.7^5 = 0.83 with alpha 0.3); then
+ * the actor chooses at site 0 and the rat's first lived bin is that bin again. Its entry error
+ * delta = V - 0 (the pause's value) is never learned by the critic; with td.actor_entry the
+ * actor learns from it, so the chosen site's preference rises by alpha_actor delta e^(-0.1 s /
+ * actor_trace_s) (1 - 1/2) and the other's falls as much (the decision state's features are the
+ * same bin); without it both stay 0 until the arrival. */
+static double entry_preference(const char *entry, int *choice) {
+    const char *sets[] = {"td.enabled=true",    "td.bin_spikes=4",    "td.alpha=0.3",
+                          "td.actor_alpha=0.5", "td.actor_trace_s=2", entry};
+    am_config *c = am_test_config(sets, 6);
+    am_error err = {0};
+    am_learner *l = am_learner_alloc(c, 8, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l || am_learner_enable_actor(l, c, 3, &err) != AM_OK) {
+        CHECK(0);
+        am_learner_free(l);
+        am_config_free(c);
+        return NAN;
+    }
+    am_spike sp[4];
+    double t = 0.0;
+    for (int trip = 0; trip <= 5; trip++) {
+        if (trip == 5) *choice = am_learner_choose(l, 0, 3, t);
+        t += 0.1;
+        for (int i = 0; i < 4; i++)
+            sp[i] = (am_spike){t, i};
+        CHECK(am_learner_step(l, sp, 4, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+        if (trip < 5) CHECK(am_learner_arrival(l, 1.0, t + 0.1, &err) == AM_OK);
+        t += 1.0;
+    }
+    double x[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+    double h = am_actor_preference(am_learner_actor(l), *choice, x);
+    double other = am_actor_preference(am_learner_actor(l), *choice == 1 ? 2 : 1, x);
+    CHECK_NEAR(h, -other, 1e-12);
+    am_learner_free(l);
+    am_config_free(c);
+    return h;
+}
+
+static void actor_entry(void) {
+    int c0, c1;
+    CHECK_NEAR(entry_preference("td.actor_entry=false", &c0), 0.0, 1e-12);
+    double v = 1.0 - pow(0.7, 5), trace = exp(-0.1 / 2); /* the entry bin closes 0.1 s after */
+    CHECK_NEAR(entry_preference("td.actor_entry=true", &c1), 0.5 * v * trace * 0.5, 1e-6);
+    CHECK(c0 == c1 && c0 != 0);
+}
+
 /* reward.changes: the magnitudes change after the given arrivals and are logged; bad schedules
  * are refused with the key named. */
 static void reward_schedule(void) {
@@ -210,6 +304,8 @@ int main(void) {
     RUN_TEST(closed_loop_tags_and_drive);
     RUN_TEST(closed_loop_pulses);
     RUN_TEST(events_at_rest_and_sleep);
+    RUN_TEST(pre_window);
+    RUN_TEST(actor_entry);
     RUN_TEST(reward_schedule);
     RUN_TEST(silenced_dopamine);
     return TEST_REPORT();
