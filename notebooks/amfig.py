@@ -285,3 +285,66 @@ def bars_vs_recorded(ax, labels, values, lo, hi, colours=None, recorded_label="r
         if np.isfinite(v):
             ax.text(xi, v, f"{v:.2g}", ha="center", va="bottom", fontsize=6)
     return x
+
+
+# ---------------------------------------------------------------- reward change (two notebooks)
+
+PHASES = ("before", "raised", "lowered")
+
+
+def reward_phases(f, a, site=1, changed_site=1, n=10, near_m=0.5):
+    """Replays and candidate events during the stops at one end of a reward-change run
+    (data/configs/reward_change.ini), by phase, counted as tests/science/check_reward_change.py
+    counts them. f: the session file, a: its analysis (`ammon analyze`); site: the reward site
+    whose stops are counted (1: the far end, whose reward changes; 0: the near end, unchanged);
+    changed_site: the site whose /events reward_change rows (the raise, then the lowering) define
+    the phases.
+
+    A stop runs from an arrival at the site to the next departure. A replay *starts there* if it is
+    significant, its peak lies inside a stop at the site, and its decoded line starts within near_m
+    of that end of the track; it is reverse (direction -1) or forward (+1). Phases: the last n
+    stops before the raise, the first n after it (before the lowering), the first n after the
+    lowering.
+
+    Returns a dict: per_stop (stops x 2: reverse, forward replays starting there), n_events (every
+    candidate event `ammon analyze` found peaking in each stop, significant or not), dur (each
+    stop's length, s), k_up / k_dn (index of the first stop after the raise / the lowering),
+    phase (name -> slice of stops), counts (name -> [reverse, forward]), events (name -> candidate
+    events), seconds (name -> time stopped), rate (name -> candidate events per second stopped),
+    mag (the new reward magnitudes: raised, lowered), delta (the closed loop's prediction error at
+    each arrival, /td_loop; NaN without it)."""
+    ev = task_events(f)
+    ch = (ev["name"] == "reward_change") & (ev["site"] == changed_site)
+    t_ch, mag = ev["t"][ch], ev["magnitude"][ch]
+    lin = f["behavior/lin"][()]
+    end = float(np.nanmax(lin)) if site == 1 else float(np.nanmin(lin))
+    st = stops(f, site)
+    e = replay_events(a)
+    near = (e["significant"] == 1) & (np.abs(e["start_pos"] - end) < near_m)
+    per_stop, n_ev = [], []
+    for t0, t1 in st:
+        inside = (e["peak_t"] >= t0) & (e["peak_t"] < t1)
+        m = near & inside
+        per_stop.append((int((m & (e["direction"] == -1)).sum()),
+                         int((m & (e["direction"] == 1)).sum())))
+        n_ev.append(int(inside.sum()))
+    per_stop = np.array(per_stop, dtype=int).reshape(-1, 2)
+    n_ev = np.array(n_ev, dtype=int)
+    dur = np.array([t1 - t0 for t0, t1 in st], dtype=float)
+    arr = np.array([t0 for t0, _ in st])
+    k_up = int(np.searchsorted(arr, t_ch[0]))  # first stop after the raise
+    k_dn = int(np.searchsorted(arr, t_ch[1]))
+    ph = {"before": slice(max(0, k_up - n), k_up), "raised": slice(k_up, min(k_up + n, k_dn)),
+          "lowered": slice(k_dn, k_dn + n)}
+    counts = {p: per_stop[sl].sum(axis=0) for p, sl in ph.items()}
+    events = {p: int(n_ev[sl].sum()) for p, sl in ph.items()}
+    seconds = {p: float(dur[sl].sum()) for p, sl in ph.items()}
+    rate = {p: events[p] / seconds[p] if seconds[p] > 0 else float("nan") for p in ph}
+    delta = np.full(len(arr), np.nan)
+    if "td_loop" in f:
+        lt, ld = f["td_loop/t"][()], f["td_loop/delta"][()]
+        if len(lt):
+            for j, t0 in enumerate(arr):
+                delta[j] = ld[np.argmin(np.abs(lt - t0))]
+    return dict(per_stop=per_stop, n_events=n_ev, dur=dur, k_up=k_up, k_dn=k_dn, phase=ph,
+                counts=counts, events=events, seconds=seconds, rate=rate, mag=mag, delta=delta)

@@ -124,6 +124,19 @@ exp_reward_change() {  # notebooks/reward_change.ipynb: seeds 1-3, as science.re
   fi
 }
 
+exp_silencing() {  # notebooks/dopamine_silencing.ipynb: exp_reward_change with the VTA silenced
+  local s
+  if ((short)); then
+    job reward_silenced_s1 reward_change.ini \
+      "--seed 1 --set manipulation.silence_dopamine=true --set 'protocol.epochs=run 40 laps' --set 'reward.changes=lap 14 site 1 = 4, lap 28 site 1 = 0.25'" \
+      "$AN_NET --set analysis.n_shuffles=200"
+  else
+    for s in 1 2 3; do
+      job "reward_silenced_s$s" reward_change.ini "--seed $s --set manipulation.silence_dopamine=true" "$AN_NET"
+    done
+  fi
+}
+
 exp_dopamine() {  # notebooks/dopamine_shift.ipynb: cue -> reward, replay on and off
   local s seedlist="1 2 3" more=""
   if ((short)); then seedlist="1"; more="--set 'protocol.epochs=run 100 laps'"; fi
@@ -181,8 +194,8 @@ exp_ensemble() {  # notebooks/ensemble_size.ipynb: exp_replay's runs analysed fr
   done
 }
 
-EXPERIMENTS=(place_fields replay reward_change dopamine navigation reactivation disruption awake_sleep ensemble)
-NOTEBOOKS=(place_fields replay reward_change dopamine_shift navigation reactivation disruption awake_sleep ensemble_size)
+EXPERIMENTS=(place_fields replay reward_change silencing dopamine navigation reactivation disruption awake_sleep ensemble)
+NOTEBOOKS=(place_fields replay reward_change dopamine_silencing dopamine_shift navigation reactivation disruption awake_sleep ensemble_size)
 
 # ---- run
 
