@@ -120,7 +120,8 @@ static inline double am_exp(double x) {
  * am_exp per vector and a shorter polynomial.
  *   - x = n ln2 + r, |r| <= ln2/2, ln2 split in a 9-bit head (n * head exact for |n| < 2^15) and a
  *     tail (Cephes' split);
- *   - exp(r) = 1 + (r + r^2 P(r)), P the degree-5 minimax polynomial of Cephes' expf;
+ *   - exp(r) = 1 + (r + r^2 P(r)), P the degree-5 minimax polynomial of Cephes' expf, evaluated
+ *     by Estrin's scheme;
  *   - 2^n written into the exponent bits.
  *   Accuracy: at most 2 float ulp from the correctly rounded exp over [-87, 88]
  *   (tests/unit/test_adex.c measures it and asserts < 2 ulp).
@@ -142,6 +143,15 @@ static inline float am_vmath_from_bitsf(uint32_t u) {
     return x;
 }
 
+/* x, or +0 when |x| < tiny (tiny > 0 and finite; NaN is kept): integer operations on the bits,
+ * so loops of it vectorise. Keeps decaying single-precision states out of the subnormal range
+ * (slow on x86). */
+static inline float am_vmath_flushf(float x, float tiny) {
+    const uint32_t u = am_vmath_bitsf(x), a = u & 0x7FFFFFFFu;
+    const uint32_t m = (uint32_t)0 - ((a - am_vmath_bitsf(tiny)) >> 31); /* all ones: |x| < tiny */
+    return am_vmath_from_bitsf(u & ~m);
+}
+
 static inline float am_expf(float x) {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693359375f;    /* 355/512 */
@@ -159,13 +169,14 @@ static inline float am_expf(float x) {
     float kd = xc * log2e + shift;         /* shift + n */
     float n = kd - shift;
     float r = (xc - n * ln2_hi) - n * ln2_lo;
-    float q = 1.9875691500e-4f;
-    q = q * r + 1.3981999507e-3f;
-    q = q * r + 8.3334519073e-3f;
-    q = q * r + 4.1665795894e-2f;
-    q = q * r + 1.6666665459e-1f;
-    q = q * r + 5.0000001201e-1f;
-    float p = 1.0f + (r + (r * r) * q);
+    /* P(r) by Estrin's scheme (pairs, then r^2 and r^4): 5 dependent operations instead of
+     * Horner's 10, so that the AdEx slope's dependency chain, which bounds its loop, is shorter */
+    const float r2 = r * r, r4 = r2 * r2;
+    const float q01 = 5.0000001201e-1f + 1.6666665459e-1f * r;
+    const float q23 = 4.1665795894e-2f + 8.3334519073e-3f * r;
+    const float q45 = 1.3981999507e-3f + 1.9875691500e-4f * r;
+    const float q = (q01 + r2 * q23) + r4 * q45;
+    float p = 1.0f + (r + r2 * q);
     /* 2^n: n + 127 in the exponent field (n in [-126, 127] after the clamp); 0 below -87 */
     uint32_t ebits = (((am_vmath_bitsf(kd) - am_vmath_bitsf(shift)) + 127u) << 23) & ~m_below;
     return p * am_vmath_from_bitsf(ebits);

@@ -185,15 +185,46 @@ static inline double input_current(double i0, double g, double v) {
     return am_vmath_select(am_vmath_gt(-AM_ADEX_I_MAX, i), -AM_ADEX_I_MAX, i);
 }
 
-/* C dV/dt at (v, w) with exp capped at V_peak (exp never sees V above V_peak). The exponential
- * is taken in single precision (am_expf, within 2 float ulp, about 1e-7 relative): far below
- * threshold the term is negligible beside the leak, and near it a 1e-7 relative error in the
- * slope moves a spike by far less than the integrator's O(dt^2); the rest of the slope stays in
- * double. About a quarter of the vector work of the double am_exp. */
+/* V capped at V_peak (exp never sees V above V_peak). */
+static inline double v_capped(const step_consts *restrict k, double v) {
+    return am_vmath_select(am_vmath_gt(v, k->V_peak), k->V_peak, v);
+}
+
+/* exp((v_cap - V_T) / Delta_T), v_cap = v_capped(v), taken in single precision (am_expf, within
+ * 2 float ulp, about 1e-7 relative): far below threshold the term is negligible beside the leak,
+ * and near it a 1e-7 relative error in the slope moves a spike by far less than the
+ * integrator's O(dt^2); the rest of the slope stays in double. About a quarter of the vector
+ * work of the double am_exp. */
+static inline double c_exp(const step_consts *restrict k, double v_cap) {
+    return (double)am_expf((float)((v_cap - k->V_T) * k->inv_DT));
+}
+
+/* C dV/dt at (v, w) with the exponential e of c_exp: the terms without it first, off the
+ * exponential's dependency chain. */
+static inline double c_slope(const step_consts *restrict k, double v, double w, double i,
+                             double e) {
+    const double rest = (i - w) - k->g_L * (v - k->E_L);
+    return k->gL_DT * e + rest;
+}
+
 static inline double c_dvdt(const step_consts *restrict k, double v, double w, double i) {
-    double v_cap = am_vmath_select(am_vmath_gt(v, k->V_peak), k->V_peak, v);
-    double e = (double)am_expf((float)((v_cap - k->V_T) * k->inv_DT));
-    return -k->g_L * (v - k->E_L) + k->gL_DT * e - w + i;
+    return c_slope(k, v, w, i, c_exp(k, v_capped(k, v)));
+}
+
+/* exp(d) for |d| <= AM_ADEX_SMALL_D: Taylor to degree 7 by Estrin's scheme, truncation below
+ * d^8 / 8! = 3.8e-10 relative at the bound (am_expf's own error is 1e-7), in double. */
+#define AM_ADEX_SMALL_D 0.25
+static inline double exp_small(double d) {
+    const double d2 = d * d, d4 = d2 * d2;
+    const double p01 = 1.0 + d, p23 = 0.5 + d * (1.0 / 6.0);
+    const double p45 = 1.0 / 24.0 + d * (1.0 / 120.0), p67 = 1.0 / 720.0 + d * (1.0 / 5040.0);
+    return (p01 + d2 * p23) + d4 * (p45 + d2 * p67);
+}
+
+/* All ones when |d| > AM_ADEX_SMALL_D (or d is NaN), else 0: integer operations on the bits. */
+static inline uint64_t d_big(double d) {
+    const uint64_t lim = 0x3FD0000000000000u; /* 0.25 */
+    return (uint64_t)0 - ((lim - (am_vmath_bits(d) & 0x7FFFFFFFFFFFFFFFu)) >> 63);
 }
 
 /* End of a step, the same for both integrators: v -> v_new over the integrated part h of the
@@ -263,31 +294,67 @@ block_euler(const step_consts *restrict kp, double *restrict V, double *restrict
  * have no spike; for them finish reduces to V = v_new, w = w_new, ref = max(ref - dt, 0),
  * lag = -1 (its selects pick these), which the second pass writes without finish's division:
  * the same bits. Returns 1 if a lane spiked (V crossed V_peak), else 0. */
+/* The integration of one block into vn, wn, hn. The predictor's exponential is exp(v1) =
+ * exp(v) exp(d), d = (v1_cap - v_cap) / Delta_T, with exp_small (about a third of am_expf's
+ * work, and a shorter dependency chain), where |d| <= AM_ADEX_SMALL_D, else am_expf. fast = 1
+ * assumes the former in every lane and sets bit 1 of the result when a lane had a larger d (the
+ * caller then redoes the block with fast = 0, which selects per lane, so that a lane's bits do
+ * not depend on the other lanes of its block). Bit 0: a lane crossed V_peak. */
 __attribute__((always_inline)) static inline int
-block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
-           double *restrict ref, const double *restrict I, const double *restrict G,
-           double *restrict lag) {
-    const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
+heun_pass(const step_consts *restrict k, const double *restrict V, const double *restrict w,
+          const double *restrict ref, const double *restrict I, const double *restrict G, int has_g,
+          int fast, double *restrict vn, double *restrict wn, double *restrict hn) {
     const double dt = k->dt, inv_C = k->inv_C, E_L = k->E_L, a = k->a, inv_tau_w = k->inv_tau_w;
-    const double half_dt = 0.5 * dt;
-    double vn[AM_ADEX_BLOCK], wn[AM_ADEX_BLOCK], hn[AM_ADEX_BLOCK];
-    uint64_t any = 0;
+    const double half_dt = 0.5 * dt, inv_DT = k->inv_DT;
+    uint64_t any = 0, big = 0;
 #pragma GCC unroll 4
     for (int j = 0; j < AM_ADEX_BLOCK; j++) {
-        double v = V[j], ww = w[j], r = ref[j], i0 = I[j], g = G[j];
+        double v = V[j], ww = w[j], r = ref[j], i0 = I[j];
         double h = am_vmath_pos(dt - r);
-        double dv1 = c_dvdt(k, v, ww, input_current(i0, g, v)) * inv_C;
+        /* without G the current does not depend on V: clamped once, the same value */
+        const double ic = has_g ? 0.0 : input_current(i0, 0.0, 0.0);
+        const double hc = h * inv_C; /* 1 / C folded into the step: off the chain */
+        const double vc = v_capped(k, v), e1 = c_exp(k, vc);
+        double cv1 = c_slope(k, v, ww, has_g ? input_current(i0, G[j], v) : ic, e1);
         double dw1 = (a * (v - E_L) - ww) * inv_tau_w;
-        double v1 = v + h * dv1, w1 = ww + dt * dw1;
-        double dv2 = c_dvdt(k, v1, w1, input_current(i0, g, v1)) * inv_C;
+        double v1 = v + hc * cv1, w1 = ww + dt * dw1;
+        const double v1c = v_capped(k, v1);
+        const double d = (v1c - vc) * inv_DT;
+        const uint64_t big_d = d_big(d);
+        double e2 = e1 * exp_small(d);
+        if (fast)
+            big |= big_d;
+        else /* per lane: the bits of a lane do not depend on the others */
+            e2 = am_vmath_select(big_d, c_exp(k, v1c), e2);
+        double cv2 = c_slope(k, v1, w1, has_g ? input_current(i0, G[j], v1) : ic, e2);
         double dw2 = (a * (v1 - E_L) - w1) * inv_tau_w;
-        double v_new = v + (0.5 * h) * (dv1 + dv2);
+        double v_new = v + (0.5 * hc) * (cv1 + cv2);
         vn[j] = v_new;
         wn[j] = ww + half_dt * (dw1 + dw2);
         hn[j] = h;
         any |= am_vmath_gt(v_new, k->V_peak);
     }
-    if (any) {
+    return (any != 0) | (big != 0) << 1;
+}
+
+/* Heun: slopes at the start and at the Euler predictor (end of the step), averaged. When the
+ * refractory period ends inside the step, the first slope is taken at the step's start (V held at
+ * V_reset, w moved by O(dt)): an O(dt^2) error once per spike, as the crossing interpolation.
+ * The integration (heun_pass, fast; again exactly where the predictor moved V by more than
+ * AM_ADEX_SMALL_D Delta_T in a lane of the block), then the end of the step (finish). Most
+ * blocks have no spike; for them finish reduces to V = v_new, w = w_new, ref = max(ref - dt, 0),
+ * lag = -1 (its selects pick these), which the second pass writes without finish's division:
+ * the same bits. Returns 1 if a lane spiked (V crossed V_peak), else 0. */
+__attribute__((always_inline)) static inline int
+block_heun(const step_consts *restrict kp, double *restrict V, double *restrict w,
+           double *restrict ref, const double *restrict I, const double *restrict G, int has_g,
+           double *restrict lag) {
+    const step_consts kc = *kp, *k = &kc; /* constants in registers, not reloaded per lane */
+    const double dt = k->dt;
+    double vn[AM_ADEX_BLOCK], wn[AM_ADEX_BLOCK], hn[AM_ADEX_BLOCK];
+    int flags = heun_pass(k, V, w, ref, I, G, has_g, 1, vn, wn, hn);
+    if (flags & 2) flags = heun_pass(k, V, w, ref, I, G, has_g, 0, vn, wn, hn);
+    if (flags & 1) {
 #pragma GCC unroll 4
         for (int j = 0; j < AM_ADEX_BLOCK; j++) {
             lane_state o = finish(k, V[j], vn[j], wn[j], hn[j], ref[j]);
@@ -317,12 +384,21 @@ AM_VMATH_CLONES static void run_euler(const step_consts *c, am_adex_pop *p, int 
 AM_VMATH_CLONES static void run_heun(const step_consts *c, am_adex_pop *p, int lo, int hi) {
     for (int k = lo; k < hi; k += AM_ADEX_BLOCK)
         p->blk[k / AM_ADEX_BLOCK] = (unsigned char)block_heun(c, p->V + k, p->w + k, p->ref + k,
-                                                              p->I + k, p->G + k, p->lag + k);
+                                                              p->I + k, p->G + k, 1, p->lag + k);
+}
+
+/* The same with G = 0 (every path but am_adex_step_cond): G is not read, and the current, which
+ * then does not depend on V, is clamped once per step instead of once per slope. The same bits:
+ * i0 - 0 * v is i0 (up to the sign of a zero current, which adds nothing to a slope). */
+AM_VMATH_CLONES static void run_heun_nog(const step_consts *c, am_adex_pop *p, int lo, int hi) {
+    for (int k = lo; k < hi; k += AM_ADEX_BLOCK)
+        p->blk[k / AM_ADEX_BLOCK] = (unsigned char)block_heun(c, p->V + k, p->w + k, p->ref + k,
+                                                              p->I + k, NULL, 0, p->lag + k);
 }
 
 /* Integrates the blocks of neurons [lo, hi) (multiples of AM_ADEX_BLOCK, hi <= n_pad), once
- * p->I and p->G hold their input. */
-static void step_blocks(am_adex_pop *p, double dt, int lo, int hi) {
+ * p->I and p->G hold their input; has_g 0: G is 0 there. */
+static void step_blocks(am_adex_pop *p, double dt, int lo, int hi, int has_g) {
     const am_adex_params *q = &p->par;
     const step_consts c = {.dt = dt,
                            .inv_C = 1.0 / q->C,
@@ -339,8 +415,10 @@ static void step_blocks(am_adex_pop *p, double dt, int lo, int hi) {
                            .b = q->b};
     if (q->integrator == AM_ADEX_EULER)
         run_euler(&c, p, lo, hi);
-    else
+    else if (has_g)
         run_heun(&c, p, lo, hi);
+    else
+        run_heun_nog(&c, p, lo, hi);
 }
 
 /* The spikes of the last step, in cell order. */
@@ -362,7 +440,7 @@ static int collect_spikes(const am_adex_pop *p, int *spikes) {
 
 /* The step proper, once p->I and p->G hold the input. */
 static am_status step_run(am_adex_pop *p, double dt, int *spikes, int *n_spikes) {
-    step_blocks(p, dt, 0, p->n_pad);
+    step_blocks(p, dt, 0, p->n_pad, p->g_set);
     const int ns = collect_spikes(p, spikes);
     if (n_spikes) *n_spikes = ns;
     return AM_OK;
@@ -374,15 +452,15 @@ am_status am_adex_step_range(am_adex_pop *p, const double *i_syn, double dt, int
     if (lo < 0 || lo % AM_ADEX_BLOCK != 0 || hi > p->n || (hi % AM_ADEX_BLOCK != 0 && hi != p->n))
         return AM_EINVAL;
     if (hi <= lo) return AM_OK;
-    double *restrict I = p->I;
-    if (i_syn)
-        memcpy(I + lo, i_syn + lo, (size_t)(hi - lo) * sizeof *I);
-    else
+    double *I = p->I;
+    if (!i_syn)
         memset(I + lo, 0, (size_t)(hi - lo) * sizeof *I);
+    else if (i_syn != I) /* am_adex_input's array: written in place, nothing to copy */
+        memcpy(I + lo, i_syn + lo, (size_t)(hi - lo) * sizeof *I);
     if (p->g_set) /* G is 0 unless am_adex_step_cond set it (g_set is cleared by end_step) */
         memset(p->G + lo, 0, (size_t)(hi - lo) * sizeof *p->G);
     const int hi_pad = hi == p->n ? p->n_pad : hi; /* the padding (I = 0) goes with the last */
-    step_blocks(p, dt, lo, hi_pad);
+    step_blocks(p, dt, lo, hi_pad, 0);
     return AM_OK;
 }
 
@@ -402,7 +480,8 @@ am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext,
         for (int k = 0; k < p->n; k++)
             I[k] = i_syn[k] + i_ext[k];
     } else if (i_syn || i_ext) {
-        memcpy(I, i_syn ? i_syn : i_ext, (size_t)p->n * sizeof *I);
+        const double *src = i_syn ? i_syn : i_ext;
+        if (src != I) memcpy(I, src, (size_t)p->n * sizeof *I);
     } else {
         memset(I, 0, (size_t)p->n * sizeof *I);
     }
@@ -444,6 +523,10 @@ void am_adex_conductance_current(const am_adex_pop *p, const double *g_e, const 
         double ii = g_i ? g_i[k] * (E_i - v) : 0.0;
         i_syn[k] = ie + ii;
     }
+}
+
+double *am_adex_input(am_adex_pop *p) {
+    return p ? p->I : NULL;
 }
 
 int am_adex_n(const am_adex_pop *p) {

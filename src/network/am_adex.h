@@ -98,6 +98,12 @@ am_status am_adex_step(am_adex_pop *p, const double *i_syn, const double *i_ext,
 am_status am_adex_step_range(am_adex_pop *p, const double *i_syn, double dt, int lo, int hi);
 int am_adex_end_step(am_adex_pop *p, int *spikes);
 
+/* The population's own input array (A, n values, indexed by neuron; NULL for p == NULL): a
+ * caller may write the step's currents of [lo, hi) there and pass it as i_syn to
+ * am_adex_step_range, which then copies nothing (the same bits as passing a separate array).
+ * Its values are not kept across calls: write every neuron of the range before each step. */
+double *am_adex_input(am_adex_pop *p);
+
 /* As am_adex_step, with conductance input: I = g_e (E_e - V) + g_i (E_i - V) + i_ext, the
  * conductances g_e, g_i (S, n values each, may be NULL: zero) given at the step's start and held
  * over it while V moves, so that the step keeps the integrator's order. Conductances are clamped

@@ -14,18 +14,18 @@
 #include "am_stp.h"
 
 #define AM_NET_PI 3.14159265358979323846
-#define AM_NET_G_TINY 1e-30 /* S (weights are ~1e-9 S) */
+#define AM_NET_LFP_BLOCK 32 /* PCs per block of the LFP sum (lfp_block_sums) */
 
 /* A per-cell dual-exponential conductance driven by Poisson input (one synapse per cell). */
 typedef struct drive {
-    double *d, *r;  /* state (S) */
+    float *d, *r;   /* state (S, single precision as the projections', am_syn_state) */
     double *lambda; /* rate * dt per cell */
     double *acc;    /* integrated intensity since the cell's last input spike */
     double *thr;    /* its current unit-exponential threshold */
     uint64_t *k;    /* input spikes so far (the counter of the next threshold's draw) */
-    double *x;      /* the step's input per cell (S), w x its input spikes; 0 between steps */
+    float *x;       /* the step's input per cell (S), w x its input spikes; 0 between steps */
     int *due;       /* scratch: the cells with input spikes in a step (a range's at [lo, ...)) */
-    double ed, er, norm;
+    float ed, er, norm;
 } drive;
 
 struct am_net {
@@ -46,9 +46,9 @@ struct am_net {
 
     /* per-step work arrays */
     double *g_ei, *g_ii; /* BCs' (the PCs' conductances live only inside pc_inputs) */
-    double *i_e, *i_i;   /* synaptic current (A) */
+    double *i_e, *i_i;   /* synaptic current (A): the AdEx populations' own input arrays */
     double *lfp_cell;    /* |I_AMPA| + |I_GABA| per PC */
-    double lfp_sum;      /* one thread: their sum in cell order, from pc_inputs */
+    double *lfp_blk;     /* their sums per block of AM_NET_LFP_BLOCK PCs (lfp_block_sums) */
     int *sp_e, *sp_i;
     int n_sp_e, n_sp_i;
 
@@ -207,24 +207,24 @@ am_status am_net_params_check(const am_net_params *p, am_error *err) {
 }
 
 static int drive_init(drive *d, int n, double tau_r, double tau_d, double dt) {
-    d->d = calloc((size_t)n, sizeof(double));
-    d->r = calloc((size_t)n, sizeof(double));
+    d->d = calloc((size_t)n, sizeof(float));
+    d->r = calloc((size_t)n, sizeof(float));
     d->lambda = calloc((size_t)n, sizeof(double));
     d->acc = calloc((size_t)n, sizeof(double));
     d->thr = calloc((size_t)n, sizeof(double));
     d->k = calloc((size_t)n, sizeof(uint64_t));
-    d->x = calloc((size_t)n, sizeof(double));
+    d->x = calloc((size_t)n, sizeof(float));
     d->due = calloc((size_t)n, sizeof(int));
     if (!d->d || !d->r || !d->lambda || !d->acc || !d->thr || !d->k || !d->x || !d->due) return 0;
-    d->ed = exp(-dt / tau_d);
+    d->ed = (float)exp(-dt / tau_d);
     if (tau_r > 0) {
-        d->er = exp(-dt / tau_r);
+        d->er = (float)exp(-dt / tau_r);
         const double tp = tau_d * tau_r / (tau_d - tau_r) * log(tau_d / tau_r);
-        d->norm =
-            tau_d / (tau_d - tau_r) / (exp(-tp / tau_d) - exp(-tp / tau_r)); /* as am_synapses */
+        d->norm = (float)(tau_d / (tau_d - tau_r) /
+                          (exp(-tp / tau_d) - exp(-tp / tau_r))); /* as am_synapses */
     } else {
-        d->er = 0.0;
-        d->norm = 1.0;
+        d->er = 0.0f;
+        d->norm = 1.0f;
     }
     return 1;
 }
@@ -264,9 +264,8 @@ void am_net_free(am_net *net) {
     am_projection_free(net->pr_b);
     free(net->g_ei);
     free(net->g_ii);
-    free(net->i_e);
-    free(net->i_i);
     free(net->lfp_cell);
+    free(net->lfp_blk);
     free(net->sp_e);
     free(net->sp_i);
     free(net->cnt_e);
@@ -337,9 +336,10 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->place_rates = calloc((size_t)ne, sizeof(double));
     net->g_ei = calloc((size_t)ni, sizeof(double));
     net->g_ii = calloc((size_t)ni, sizeof(double));
-    net->i_e = calloc((size_t)ne, sizeof(double));
-    net->i_i = calloc((size_t)ni, sizeof(double));
+    net->i_e = am_adex_input(net->pc); /* written in place, no copy per step */
+    net->i_i = am_adex_input(net->bc);
     net->lfp_cell = calloc((size_t)ne, sizeof(double));
+    net->lfp_blk = calloc((size_t)(ne + AM_NET_LFP_BLOCK - 1) / AM_NET_LFP_BLOCK, sizeof(double));
     net->sp_e = calloc((size_t)ne, sizeof(int));
     net->sp_i = calloc((size_t)ni, sizeof(int));
     net->lfp_every = (int)floor(p->lfp_interval_s / dt + 0.5);
@@ -347,7 +347,7 @@ am_net *am_net_alloc(const am_net_params *p, am_error *err) {
     net->cnt_e = calloc((size_t)net->win, sizeof(int));
     net->cnt_i = calloc((size_t)net->win, sizeof(int));
     if (!net->place_rates || !net->g_ei || !net->g_ii || !net->i_e || !net->i_i || !net->lfp_cell ||
-        !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
+        !net->lfp_blk || !net->sp_e || !net->sp_i || !net->cnt_e || !net->cnt_i)
         goto nomem;
 
     /* normaliser set point: mean incoming weight per synapse */
@@ -401,20 +401,18 @@ am_status am_net_set_drive_rates(am_net *net, const double *rates_hz, am_error *
  * independent across steps; draws happen only at spikes, and depend on nothing but (seed, cell,
  * spike number), so any partition of the cells gives the same spikes. Then advances the drive
  * conductances into g (S, overwritten). lam per cell, or lam_c for all when lam is NULL. */
-/* Pass 3 of drive_step: the dual-exponential conductance of n cells. States below
- * AM_NET_G_TINY are flushed to 0: a silent cell would otherwise pass through subnormal numbers,
- * which are slow on x86 (a bit select, so the loop vectorises). */
-AM_VMATH_CLONES static void drive_advance(double ed, double er, double norm,
-                                          const double *restrict x, double *restrict dstate,
-                                          double *restrict rstate, double *restrict g, int n) {
+/* Pass 3 of drive_step: the dual-exponential conductance of n cells, in single precision as the
+ * projections' (am_syn_state: states below AM_SYN_G_TINY are flushed to 0, since a silent cell
+ * would otherwise pass through subnormal numbers, which are slow on x86). */
+AM_VMATH_CLONES static void drive_advance(float ed, float er, float norm, const float *restrict x,
+                                          float *restrict dstate, float *restrict rstate,
+                                          double *restrict g, int n) {
     for (int c = 0; c < n; c++) {
-        double d = dstate[c] * ed + x[c];
-        double r = rstate[c] * er + x[c];
-        d = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, d), 0.0, d);
-        r = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, r), 0.0, r);
+        const float d = am_syn_state(dstate[c], ed, x[c]);
+        const float r = am_syn_state(rstate[c], er, x[c]);
         dstate[c] = d;
         rstate[c] = r;
-        g[c] = norm * (d - r);
+        g[c] = (double)(norm * (d - r));
     }
 }
 
@@ -466,7 +464,7 @@ static inline int drive_fire(const am_net *net, drive *dr, double w, uint32_t dr
         dr->thr[c] = drive_threshold(net->noise, ++dr->k[c], c, draw);
     }
     dr->acc[c] = a;
-    dr->x[c] = w * n;
+    dr->x[c] = (float)(w * n);
     return 1;
 }
 
@@ -507,7 +505,7 @@ static int drive_fire_range(const am_net *net, drive *dr, const double *lam, dou
 static void drive_clear(drive *dr, int lo, int n_due) {
     const int *due = dr->due + lo;
     for (int q = 0; q < n_due; q++)
-        dr->x[due[q]] = 0.0;
+        dr->x[due[q]] = 0.0f;
 }
 
 static void drive_step(const am_net *net, drive *dr, const double *lam, double lam_c, double w,
@@ -538,100 +536,110 @@ static int n_threads(const am_net *net) {
 #endif
 }
 
-/* One dual-exponential conductance of a fused loop: the arithmetic of advance_cells
- * (am_projection_step_view) and of drive_advance (flush = 1). */
+/* One dual-exponential conductance of a fused loop: the view of am_projection_step_view (the
+ * arithmetic of am_syn_state, as advance_cells and drive_advance). */
 typedef struct pc_syn {
-    double *in, *d, *r;
-    double e_d, e_r, norm;
+    float *in, *d, *r;
+    float e_d, e_r, norm;
 } pc_syn;
-
-/* d = d e_d + x, r = r e_r + x (flushed below AM_NET_G_TINY when flush), in place. */
-__attribute__((always_inline)) static inline void syn_step(double x, double *d, double *r,
-                                                           double e_d, double e_r, int flush) {
-    double dn = *d * e_d + x;
-    double rn = *r * e_r + x;
-    if (flush) {
-        dn = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, dn), 0.0, dn);
-        rn = am_vmath_select(am_vmath_gt(AM_NET_G_TINY, rn), 0.0, rn);
-    }
-    *d = dn;
-    *r = rn;
-}
 
 /* The PCs' inputs of one step, one pass over n cells (a range's arrays, offset to its first
  * cell): the drive's conductance (x its input, d and r its state), E->E, I->E and, when has_b,
- * the slow inhibition (each advanced by its projection's arithmetic), and the synaptic current at
- * the step's starting V into i; |excitatory| + |inhibitory| into lfp. Returns the sum of lfp in
- * cell order from 0.0 (an in-order reduction: GCC vectorises the loop and adds the lanes one by
- * one, so the sum has the bits of a plain serial loop). Every value has the bits of the separate
- * loops this replaces (the drive's, the projections' advance, then the currents: the same
- * operations in the same order); one pass saves the stores and loads of the intermediate
- * conductances. Pointers as separate restrict arguments (GCC ignores restrict on struct
- * members, and the loop would not vectorise). */
-__attribute__((always_inline)) static inline double
-pc_inputs_body(const double *k, const double *restrict v, const double *restrict dx,
-               double *restrict dd, double *restrict dr, double *restrict ein, double *restrict ed,
-               double *restrict er, double *restrict iin, double *restrict id, double *restrict ir,
-               double *restrict bin, double *restrict bd, double *restrict br, int has_b,
+ * the slow inhibition (each advanced by am_syn_state, in single precision like the projections'
+ * own advance), and the synaptic current at the step's starting V into i (double); |excitatory|
+ * + |inhibitory| into lfp. The states and ring slots are float (half the memory traffic of double);
+ * the conductances are summed in float and converted to double for the current. Pointers as
+ * separate restrict arguments (GCC ignores restrict on struct members, and the loop would not
+ * vectorise). */
+__attribute__((always_inline)) static inline void
+pc_inputs_body(const double *k, const float *kf, const double *restrict v, const float *restrict dx,
+               float *restrict dd, float *restrict dr, float *restrict ein, float *restrict ed,
+               float *restrict er, float *restrict iin, float *restrict id, float *restrict ir,
+               float *restrict bin, float *restrict bd, float *restrict br, int has_b,
                double *restrict i, double *restrict lfp, int n) {
     const double Ee = k[0], Ei = k[1], Eb = k[2];
-    const double de_d = k[3], de_r = k[4], dnorm = k[5];
-    const double ee_d = k[6], ee_r = k[7], enorm = k[8];
-    const double ie_d = k[9], ie_r = k[10], inorm = k[11];
-    const double be_d = k[12], be_r = k[13], bnorm = k[14];
-    double sum = 0.0;
+    const float de_d = kf[0], de_r = kf[1], dnorm = kf[2];
+    const float ee_d = kf[3], ee_r = kf[4], enorm = kf[5];
+    const float ie_d = kf[6], ie_r = kf[7], inorm = kf[8];
+    const float be_d = kf[9], be_r = kf[10], bnorm = kf[11];
     for (int c = 0; c < n; c++) {
-        double d0 = dd[c], r0 = dr[c], d1 = ed[c], r1 = er[c], d2 = id[c], r2 = ir[c];
-        const double xe = ein[c], xi = iin[c];
-        ein[c] = 0.0;
-        iin[c] = 0.0;
-        syn_step(dx[c], &d0, &r0, de_d, de_r, 1);
-        syn_step(xe, &d1, &r1, ee_d, ee_r, 0);
-        syn_step(xi, &d2, &r2, ie_d, ie_r, 0);
+        const float x0 = dx[c], xe = ein[c], xi = iin[c];
+        ein[c] = 0.0f;
+        iin[c] = 0.0f;
+        const float d0 = am_syn_state(dd[c], de_d, x0), r0 = am_syn_state(dr[c], de_r, x0);
+        const float d1 = am_syn_state(ed[c], ee_d, xe), r1 = am_syn_state(er[c], ee_r, xe);
+        const float d2 = am_syn_state(id[c], ie_d, xi), r2 = am_syn_state(ir[c], ie_r, xi);
         dd[c] = d0, dr[c] = r0, ed[c] = d1, er[c] = r1, id[c] = d2, ir[c] = r2;
-        const double g_drive = dnorm * (d0 - r0), g_ee = enorm * (d1 - r1);
-        const double g_ie = inorm * (d2 - r2);
-        const double ge = g_ee + g_drive, gi = g_ie;
-        double ig;
+        const float ge = enorm * (d1 - r1) + dnorm * (d0 - r0), gi = inorm * (d2 - r2);
+        const double vc = v[c];
+        double ig = (double)gi * (Ei - vc);
         if (has_b) {
-            double d3 = bd[c], r3 = br[c];
-            const double xb = bin[c];
-            bin[c] = 0.0;
-            syn_step(xb, &d3, &r3, be_d, be_r, 0);
+            const float xb = bin[c];
+            bin[c] = 0.0f;
+            const float d3 = am_syn_state(bd[c], be_d, xb), r3 = am_syn_state(br[c], be_r, xb);
             bd[c] = d3, br[c] = r3;
-            const double g_b = bnorm * (d3 - r3);
-            ig = gi * (Ei - v[c]) + g_b * (Eb - v[c]);
-        } else {
-            ig = gi * (Ei - v[c]); /* + 0 * (Eb - v): the same bits */
+            ig += (double)(bnorm * (d3 - r3)) * (Eb - vc);
         }
-        const double ia = ge * (Ee - v[c]);
+        const double ia = (double)ge * (Ee - vc);
         i[c] = ia + ig;
-        const double l = fabs(ia) + fabs(ig);
-        lfp[c] = l;
-        sum += l;
+        lfp[c] = fabs(ia) + fabs(ig);
     }
-    return sum;
+}
+
+/* The LFP terms' sum of the PCs [lo, lo + n) (lo a multiple of AM_NET_LFP_BLOCK) per block of
+ * AM_NET_LFP_BLOCK cells into blk[lo / AM_NET_LFP_BLOCK], ...: a full block in a fixed tree (8
+ * partial sums of 4 cells each, j, j + 8, j + 16, j + 24 in order, then pairwise), a last partial
+ * block in cell order. The blocks are the same whatever the threads' ranges (they start at
+ * multiples of the AdEx block, itself a multiple of this one), so the LFP, the blocks' sum in
+ * order, has the same bits at any thread count; no add chain as long as the cells. */
+_Static_assert(AM_ADEX_BLOCK_CELLS % AM_NET_LFP_BLOCK == 0, "thread ranges start at LFP blocks");
+__attribute__((always_inline)) static inline void lfp_block_sums(const double *restrict lfp,
+                                                                 double *restrict blk, int n) {
+    int b = 0;
+    for (; (b + 1) * AM_NET_LFP_BLOCK <= n; b++) {
+        const double *restrict l = lfp + b * AM_NET_LFP_BLOCK;
+        double p[8];
+        for (int j = 0; j < 8; j++)
+            p[j] = ((l[j] + l[j + 8]) + l[j + 16]) + l[j + 24];
+        blk[b] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    }
+    if (b * AM_NET_LFP_BLOCK < n) {
+        double t = 0.0;
+        for (int c = b * AM_NET_LFP_BLOCK; c < n; c++)
+            t += lfp[c];
+        blk[b] = t;
+    }
 }
 
 /* pc_inputs_body for the PCs from lo to lo + n (drive dv, projections ee, ie and b, b NULL when
- * there is no slow inhibition). */
-AM_VMATH_CLONES static double pc_inputs(double Ee, double Ei, double Eb, const double *v,
-                                        const drive *dv, const pc_syn *ee, const pc_syn *ie,
-                                        const pc_syn *b, double *i, double *lfp, int lo, int n) {
-    const double k[15] = {Ee,       Ei,      Eb,      dv->ed,   dv->er, dv->norm, ee->e_d, ee->e_r,
-                          ee->norm, ie->e_d, ie->e_r, ie->norm, b->e_d, b->e_r,   b->norm};
-    if (b->in)
-        return pc_inputs_body(k, v + lo, dv->x + lo, dv->d + lo, dv->r + lo, ee->in + lo,
-                              ee->d + lo, ee->r + lo, ie->in + lo, ie->d + lo, ie->r + lo,
-                              b->in + lo, b->d + lo, b->r + lo, 1, i + lo, lfp + lo, n);
-    return pc_inputs_body(k, v + lo, dv->x + lo, dv->d + lo, dv->r + lo, ee->in + lo, ee->d + lo,
-                          ee->r + lo, ie->in + lo, ie->d + lo, ie->r + lo, NULL, NULL, NULL, 0,
-                          i + lo, lfp + lo, n);
+ * there is no slow inhibition), in chunks of AM_NET_PC_CHUNK cells, each followed by its LFP
+ * block sums into lfp_blk (indexed by block of the population) while it is in L1. */
+#define AM_NET_PC_CHUNK 256
+_Static_assert(AM_NET_PC_CHUNK % AM_NET_LFP_BLOCK == 0, "chunks are whole LFP blocks");
+AM_VMATH_CLONES static void pc_inputs(double Ee, double Ei, double Eb, const double *v,
+                                      const drive *dv, const pc_syn *ee, const pc_syn *ie,
+                                      const pc_syn *b, double *i, double *lfp, double *lfp_blk,
+                                      int lo, int n) {
+    const double k[3] = {Ee, Ei, Eb};
+    const float kf[12] = {dv->ed,  dv->er,  dv->norm, ee->e_d, ee->e_r, ee->norm,
+                          ie->e_d, ie->e_r, ie->norm, b->e_d,  b->e_r,  b->norm};
+    for (int c0 = lo; c0 < lo + n; c0 += AM_NET_PC_CHUNK) {
+        const int m = lo + n - c0 < AM_NET_PC_CHUNK ? lo + n - c0 : AM_NET_PC_CHUNK;
+        if (b->in)
+            pc_inputs_body(k, kf, v + c0, dv->x + c0, dv->d + c0, dv->r + c0, ee->in + c0,
+                           ee->d + c0, ee->r + c0, ie->in + c0, ie->d + c0, ie->r + c0, b->in + c0,
+                           b->d + c0, b->r + c0, 1, i + c0, lfp + c0, m);
+        else
+            pc_inputs_body(k, kf, v + c0, dv->x + c0, dv->d + c0, dv->r + c0, ee->in + c0,
+                           ee->d + c0, ee->r + c0, ie->in + c0, ie->d + c0, ie->r + c0, NULL, NULL,
+                           NULL, 0, i + c0, lfp + c0, m);
+        lfp_block_sums(lfp + c0, lfp_blk + c0 / AM_NET_LFP_BLOCK, m);
+    }
 }
 
 /* The view of a projection at step s; all NULL for NULL. */
 static pc_syn pc_syn_of(am_projection *pr, long s) {
-    pc_syn o = {NULL, NULL, NULL, 0.0, 0.0, 0.0};
+    pc_syn o = {NULL, NULL, NULL, 0.0f, 0.0f, 0.0f};
     if (!pr) return o;
     const am_projection_view v = am_projection_step_view(pr, s);
     o.in = v.in;
@@ -659,10 +667,9 @@ static void phase_inputs(am_net *net, long s, int t, int nt) {
     const int n_due = drive_fire_range(net, de, de->lambda, 0.0, net->pc_w, 0, elo, ehi);
     const pc_syn ee = pc_syn_of(net->pr[AM_CA3_EE], s), ie = pc_syn_of(net->pr[AM_CA3_IE], s),
                  sb = pc_syn_of(net->pr_b, s);
-    const double lfp = pc_inputs(Ee, Ei, Eb, am_adex_v(net->pc), de, &ee, &ie, &sb, net->i_e,
-                                 net->lfp_cell, elo, ehi - elo);
+    pc_inputs(Ee, Ei, Eb, am_adex_v(net->pc), de, &ee, &ie, &sb, net->i_e, net->lfp_cell,
+              net->lfp_blk, elo, ehi - elo);
     drive_clear(de, elo, n_due);
-    if (nt == 1) net->lfp_sum = lfp; /* all the cells: the sum in cell order */
     /* am_net_silence: a strong shunting inhibition of every PC */
     if (s < net->silence_end) {
         const double *v = am_adex_v(net->pc);
@@ -709,20 +716,18 @@ static void phase_outputs(am_net *net, long s, int t, int nt) {
  * step's short-term depression (it must follow that step's delivery and precede this one's; the
  * first step of a call has none pending), the spike lists in cell order, STDP's pre traces, the
  * LFP and rate sums (in cell order) and the callbacks. */
-static void phase_serial(am_net *net, long s, int stp_pending, int nt) {
+static void phase_serial(am_net *net, long s, int stp_pending) {
     const double dt = net->p.dt;
     if (stp_pending) am_stp_step(net->stp, net->sp_e, net->n_sp_e);
     net->n_sp_e = am_adex_end_step(net->pc, net->sp_e);
     net->n_sp_i = am_adex_end_step(net->bc, net->sp_i);
     if (am_stdp_enabled(net->stdp)) am_stdp_begin_step(net->stdp, net->sp_e, net->n_sp_e);
 
-    /* LFP proxy (serial sum in cell order; pc_inputs made it when one thread had every cell) */
-    double lfp = net->lfp_sum;
-    if (nt > 1) {
-        lfp = 0.0;
-        for (int c = 0; c < net->p.n_e; c++)
-            lfp += net->lfp_cell[c];
-    }
+    /* LFP proxy: the blocks' sums (pc_inputs, lfp_block_sums) added in order */
+    double lfp = 0.0;
+    const int n_lfp_blk = (net->p.n_e + AM_NET_LFP_BLOCK - 1) / AM_NET_LFP_BLOCK;
+    for (int b = 0; b < n_lfp_blk; b++)
+        lfp += net->lfp_blk[b];
     net->lfp_acc += lfp;
     if (++net->lfp_k == net->lfp_every) {
         net->lfp_last = net->lfp_acc / net->lfp_every;
@@ -765,7 +770,7 @@ static void run_steps(am_net *net, long s0, long n_steps, int t, int nt) {
 #pragma omp barrier
         }
 #endif
-        if (t == 0) phase_serial(net, s, k > 0, nt);
+        if (t == 0) phase_serial(net, s, k > 0);
 #ifdef _OPENMP
         if (nt > 1) {
 #pragma omp barrier

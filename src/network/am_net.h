@@ -37,9 +37,10 @@
  * Threads: with OpenMP (n_threads > 1) each am_net_step call is one parallel region; the per-cell
  * work (projection advance/deliver, drives, currents, AdEx update, STDP apply) is split by
  * contiguous cell ranges (multiples of AM_ADEX_BLOCK_CELLS), two barriers a step; the spike
- * lists, every sum over cells and the callbacks are serial, in cell order, on the calling thread,
- * so results are bit-identical for any thread count and any split of a run into am_net_step
- * calls.
+ * lists, every sum over cells and the callbacks are serial, in cell order, on the calling thread
+ * (the LFP proxy as fixed per-block sums of 32 cells, which a thread's range never splits, added
+ * in block order), so results are bit-identical for any thread count and any split of a run into
+ * am_net_step calls.
  *
  * Units SI (s, S, V, A, Hz). Errors are values (am_status + am_error). _free(NULL) is a no-op. */
 #ifndef AM_NET_H

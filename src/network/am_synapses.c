@@ -22,9 +22,9 @@ struct am_projection {
                                  both NULL: every synapse has min_delay (nothing stored) */
     int min_delay, max_delay; /* steps */
     int n_slots;              /* max_delay + 1 */
-    double *ring;             /* n_slots * n_post, inputs (S) */
-    double *st_d;             /* n_post decay state */
-    double *st_r;             /* n_post rise state */
+    float *ring;              /* n_slots * n_post, inputs (S), single precision */
+    float *st_d;              /* n_post decay state (S, single precision) */
+    float *st_r;              /* n_post rise state */
     double tau_r, tau_d, e_r, e_d, norm;
     double scale;
     const double *pre_gain; /* n_pre, not owned; NULL = 1 */
@@ -234,9 +234,9 @@ am_projection *am_projection_alloc_params(int n_pre, int n_post, const am_syn_pa
     }
 
     pr->row = malloc(((size_t)n_pre + 1) * sizeof *pr->row);
-    pr->ring = calloc((size_t)pr->n_slots * (size_t)(n_post > 0 ? n_post : 1), sizeof(double));
-    pr->st_d = calloc((size_t)(n_post > 0 ? n_post : 1), sizeof(double));
-    pr->st_r = calloc((size_t)(n_post > 0 ? n_post : 1), sizeof(double));
+    pr->ring = calloc((size_t)pr->n_slots * (size_t)(n_post > 0 ? n_post : 1), sizeof(float));
+    pr->st_d = calloc((size_t)(n_post > 0 ? n_post : 1), sizeof(float));
+    pr->st_r = calloc((size_t)(n_post > 0 ? n_post : 1), sizeof(float));
     builder b = {0, NULL, NULL, NULL};
     if (!pr->row || !pr->ring || !pr->st_d || !pr->st_r) goto nomem;
 
@@ -386,11 +386,11 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
     const size_t n_post = (size_t)pr->n_post;
     const long base = ((step % ns) + ns) % ns;
     const double scale = pr->scale;
-    double *ring = pr->ring;
+    float *ring = pr->ring;
     for (int q = 0; q < n_spikes; q++) {
         const int i = spikes[q];
         if (i < 0 || i >= pr->n_pre) continue;
-        const double g = pr->pre_gain ? scale * pr->pre_gain[i] : scale;
+        const float g = (float)(pr->pre_gain ? scale * pr->pre_gain[i] : scale);
         size_t a = pr->row[i], b = pr->row[i + 1];
         if (!full) {
             a = lower_bound_u32(pr->post, a, b, (uint32_t)post_lo);
@@ -399,22 +399,22 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
         if (!pr->d8 && !pr->d16) { /* one delay: one ring slot for the whole row */
             long slot = base + pr->min_delay;
             if (slot >= ns) slot -= ns;
-            double *restrict in = ring + (size_t)slot * n_post;
+            float *restrict in = ring + (size_t)slot * n_post;
             const uint32_t *restrict post = pr->post;
             const float *restrict w = pr->w;
             for (size_t k = a; k < b; k++)
-                in[post[k]] += g * (double)w[k];
+                in[post[k]] += g * w[k];
         } else if (pr->d8) {
             for (size_t k = a; k < b; k++) {
                 long slot = base + pr->d8[k];
                 if (slot >= ns) slot -= ns;
-                ring[(size_t)slot * n_post + pr->post[k]] += g * (double)pr->w[k];
+                ring[(size_t)slot * n_post + pr->post[k]] += g * pr->w[k];
             }
         } else {
             for (size_t k = a; k < b; k++) {
                 long slot = base + pr->d16[k];
                 if (slot >= ns) slot -= ns;
-                ring[(size_t)slot * n_post + pr->post[k]] += g * (double)pr->w[k];
+                ring[(size_t)slot * n_post + pr->post[k]] += g * pr->w[k];
             }
         }
     }
@@ -426,26 +426,27 @@ void am_projection_deliver(am_projection *pr, const int *spikes, int n_spikes, l
 }
 
 /* The conductance states of n post cells: take the step's input from the ring slot (and clear
- * it), decay, add. The g_out test is outside the loops, so both loops vectorise. */
-AM_VMATH_CLONES static void advance_cells(double ed, double er, double norm, double *restrict in,
-                                          double *restrict sd, double *restrict sr,
+ * it), decay, add, in single precision; states below AM_SYN_G_TINY are flushed to 0 (a cell
+ * without input would otherwise reach subnormal floats within tens of ms, which are slow on
+ * x86). The g_out test is outside the loops, so both loops vectorise. */
+AM_VMATH_CLONES static void advance_cells(float ed, float er, float norm, float *restrict in,
+                                          float *restrict sd, float *restrict sr,
                                           double *restrict g_out, int n) {
     if (g_out) {
         for (int j = 0; j < n; j++) {
-            const double x = in[j];
-            in[j] = 0.0;
-            const double d = sd[j] * ed + x;
-            const double r = sr[j] * er + x;
+            const float x = in[j];
+            in[j] = 0.0f;
+            const float d = am_syn_state(sd[j], ed, x), r = am_syn_state(sr[j], er, x);
             sd[j] = d;
             sr[j] = r;
-            g_out[j] = norm * (d - r);
+            g_out[j] = (double)(norm * (d - r));
         }
     } else {
         for (int j = 0; j < n; j++) {
-            const double x = in[j];
-            in[j] = 0.0;
-            sd[j] = sd[j] * ed + x;
-            sr[j] = sr[j] * er + x;
+            const float x = in[j];
+            in[j] = 0.0f;
+            sd[j] = am_syn_state(sd[j], ed, x);
+            sr[j] = am_syn_state(sr[j], er, x);
         }
     }
 }
@@ -457,10 +458,11 @@ void am_projection_advance_range(am_projection *pr, long step, double *g_out, in
     if (post_hi > pr->n_post) post_hi = pr->n_post;
     const long ns = pr->n_slots;
     const long slot = ((step % ns) + ns) % ns;
-    double *in = pr->ring + (size_t)slot * (size_t)pr->n_post;
+    float *in = pr->ring + (size_t)slot * (size_t)pr->n_post;
     if (post_hi > post_lo)
-        advance_cells(pr->e_d, pr->e_r, pr->norm, in + post_lo, pr->st_d + post_lo,
-                      pr->st_r + post_lo, g_out ? g_out + post_lo : NULL, post_hi - post_lo);
+        advance_cells((float)pr->e_d, (float)pr->e_r, (float)pr->norm, in + post_lo,
+                      pr->st_d + post_lo, pr->st_r + post_lo, g_out ? g_out + post_lo : NULL,
+                      post_hi - post_lo);
 }
 
 am_projection_view am_projection_step_view(am_projection *pr, long step) {
@@ -469,9 +471,9 @@ am_projection_view am_projection_step_view(am_projection *pr, long step) {
     am_projection_view v = {pr->ring + (size_t)slot * (size_t)pr->n_post,
                             pr->st_d,
                             pr->st_r,
-                            pr->e_d,
-                            pr->e_r,
-                            pr->norm};
+                            (float)pr->e_d,
+                            (float)pr->e_r,
+                            (float)pr->norm};
     return v;
 }
 
@@ -512,7 +514,7 @@ size_t am_projection_bytes_total(const am_projection *pr) {
     size_t n = pr->n_syn, np = (size_t)pr->n_post;
     size_t b = sizeof *pr + ((size_t)pr->n_pre + 1) * sizeof(size_t);
     b += n * (sizeof(uint32_t) + sizeof(float) + (pr->d8 ? 1 : pr->d16 ? 2 : 0));
-    b += (size_t)pr->n_slots * np * sizeof(double) + 2 * np * sizeof(double);
+    b += (size_t)pr->n_slots * np * sizeof(float) + 2 * np * sizeof(float);
     if (pr->t_row) b += (np + 1) * sizeof(size_t) + n * 2 * sizeof(uint32_t);
     return b;
 }

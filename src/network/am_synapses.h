@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "am_error.h"
+#include "am_vmath.h"
 
 #define AM_SYN_POST_BLOCK 1024
 
@@ -118,7 +119,8 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
                                  int post_lo, int post_hi);
 
 /* Pops the inputs for `step`, decays the two state variables by their exact factors for dt, adds
- * the inputs, and writes g_out[j] = norm * (D_j - R_j) (S) for the post cells (all, or those in
+ * the inputs (single precision: inputs and states are float, about 1e-7 relative, see
+ * am_syn_state), and writes g_out[j] = norm * (D_j - R_j) (S) for the post cells (all, or those in
  * [post_lo, post_hi); g_out is always indexed by post cell). Call once per step, steps in order. */
 void am_projection_advance(am_projection *pr, long step, double *g_out);
 void am_projection_advance_range(am_projection *pr, long step, double *g_out, int post_lo,
@@ -126,15 +128,27 @@ void am_projection_advance_range(am_projection *pr, long step, double *g_out, in
 
 /* For a caller that fuses the advance of post cells into its own per-cell loop: the ring slot of
  * the inputs that arrive at `step` and the two state arrays (all indexed by post cell), with
- * their factors. Advancing post cell j at `step` is exactly am_projection_advance_range's
- *   x = in[j]; in[j] = 0; d[j] = d[j] * e_d + x; r[j] = r[j] * e_r + x; g = norm * (d[j] - r[j]),
+ * their factors (single precision). Advancing post cell j at `step` is exactly
+ * am_projection_advance_range's
+ *   x = in[j]; in[j] = 0; d[j] = am_syn_state(d[j], e_d, x); r[j] = am_syn_state(r[j], e_r, x);
+ *   g = norm * (d[j] - r[j]) (float, then converted to double),
  * and the caller must do it once per step for every post cell, steps in order, as with
  * am_projection_advance_range. pr must not be NULL. */
 typedef struct am_projection_view {
-    double *in, *d, *r;
-    double e_d, e_r, norm;
+    float *in, *d, *r;
+    float e_d, e_r, norm;
 } am_projection_view;
 am_projection_view am_projection_step_view(am_projection *pr, long step);
+
+/* S: conductance states below this are flushed to 0 (weights are ~1e-9 S; float's smallest
+ * normal number is 1.2e-38). */
+#define AM_SYN_G_TINY 1e-30f
+
+/* One state of one post cell for one step, in single precision, as every advance does it (the
+ * view's caller too): flush(s e + x), flushed to 0 below AM_SYN_G_TINY. */
+static inline float am_syn_state(float s, float e, float x) {
+    return am_vmath_flushf(s * e + x, AM_SYN_G_TINY);
+}
 
 /* Zeroes queued inputs and the conductance state (weights kept). */
 void am_projection_reset_state(am_projection *pr);

@@ -635,6 +635,53 @@ static void test_step_range(void) {
     }
 }
 
+/* The population's own input array (am_adex_input) written in place and passed to
+ * am_adex_step_range gives the bits and spikes of a separate array (which is copied). */
+static void test_input_in_place(void) {
+    enum { N = 2 * AM_ADEX_BLOCK_CELLS + 9 };
+    double I[N];
+    for (int k = 0; k < N; k++)
+        I[k] = 120e-12 + 11e-12 * k;
+    am_adex_params p = am_adex_params_pyramidal();
+    am_adex_pop *a = am_adex_alloc(N, &p, NULL), *b = am_adex_alloc(N, &p, NULL);
+    CHECK(a && b && am_adex_input(NULL) == NULL);
+    if (!a || !b) return;
+    double *in = am_adex_input(b);
+    long spikes = 0;
+    int same = 1, sa[N], sb[N];
+    for (int s = 0; s < 6000; s++) {
+        const double f = 1.0 + 0.5 * sin(s * 1e-3); /* a moving input */
+        double Ia[N];
+        for (int k = 0; k < N; k++)
+            Ia[k] = in[k] = I[k] * f;
+        same &= am_adex_step_range(a, Ia, 1e-4, 0, N) == AM_OK;
+        same &= am_adex_step_range(b, in, 1e-4, 0, N) == AM_OK;
+        const int na = am_adex_end_step(a, sa), nb = am_adex_end_step(b, sb);
+        same &= na == nb && memcmp(sa, sb, (size_t)na * sizeof *sa) == 0;
+        same &= memcmp(am_adex_v(a), am_adex_v(b), N * sizeof(double)) == 0;
+        same &= memcmp(am_adex_w(a), am_adex_w(b), N * sizeof(double)) == 0;
+        spikes += na;
+    }
+    CHECK(same);
+    CHECK(spikes > 50); /* spiking blocks were compared too */
+    am_adex_free(a);
+    am_adex_free(b);
+}
+
+/* am_vmath_flushf: |x| below tiny gives +0, everything else (NaN included) is kept. */
+static void test_flushf(void) {
+    const float t = 1e-30f;
+    CHECK(am_vmath_bitsf(am_vmath_flushf(5e-31f, t)) == 0u);
+    CHECK(am_vmath_bitsf(am_vmath_flushf(-5e-31f, t)) == 0u); /* +0, not -0 */
+    CHECK(am_vmath_bitsf(am_vmath_flushf(1e-40f, t)) == 0u);  /* subnormal */
+    CHECK(am_vmath_flushf(t, t) == t);
+    CHECK(am_vmath_flushf(2e-30f, t) == 2e-30f);
+    CHECK(am_vmath_flushf(-2e-30f, t) == -2e-30f);
+    CHECK(am_vmath_flushf(1e-9f, t) == 1e-9f);
+    CHECK(am_vmath_flushf(INFINITY, t) == INFINITY);
+    CHECK(isnan(am_vmath_flushf(NAN, t)));
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     RUN_TEST(test_exp_accuracy);
@@ -647,5 +694,7 @@ int main(void) {
     RUN_TEST(test_huge_inputs);
     RUN_TEST(test_conductance_and_api);
     RUN_TEST(test_step_range);
+    RUN_TEST(test_input_in_place);
+    RUN_TEST(test_flushf);
     return TEST_REPORT();
 }

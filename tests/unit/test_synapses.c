@@ -177,11 +177,14 @@ static void test_delay_exact(void) {
     for (long s = 0; s < 40; s++) {
         am_projection_advance(pr, s, g);
         if (s == 0) am_projection_deliver(pr, &spk, 1, 0);
+        /* single-precision states and factors: float rounding (6e-8) amplified by the
+         * cancellation d - r = (e_d - e_r) w = 0.06 w on this first step, about 1e-6 w; a wrong
+         * factor or step is off by percents */
         if (s == 23)
             CHECK_NEAR(g[3],
                        (double)(float)w * am_projection_norm(pr) *
                            (exp(-DT / 9.5e-3) - exp(-DT / 1.3e-3)),
-                       1e-12 * w);
+                       1e-5 * w);
     }
     am_projection_free(pr);
 
@@ -257,7 +260,10 @@ static void test_dual_exponential_shape(void) {
                 if (e > maxerr) maxerr = e;
                 if (g[s] > g[imax]) imax = s;
             }
-            CHECK(maxerr < 1e-12 * w);
+            /* single-precision states (am_syn_state): the float-rounded factors' bias grows
+             * with the steps (1,500 at dt 0.01 ms) and the first steps' d - r cancels; measured
+             * at most 4.3e-6 w. A wrong factor, norm or step is off by 1e-2 w or more. */
+            CHECK(maxerr < 1e-4 * w);
             double y0 = g[imax - 1], y1 = g[imax], y2 = g[imax + 1];
             double off = 0.5 * (y0 - y2) / (y0 - 2 * y1 + y2);
             double t_peak = (imax - 1 + off) * dt;
@@ -282,7 +288,8 @@ static void test_dual_exponential_shape(void) {
     for (long s = 0; s < 5; s++) {
         am_projection_advance(pr, s, &g);
         if (s == 0) am_projection_deliver(pr, &zero, 1, 0);
-        if (s == 2) CHECK_NEAR(g, (double)(float)1e-9 * exp(-DT / 5e-3), 1e-21);
+        if (s == 2) /* float state and factor: within a few float ulp (1e-16 S) */
+            CHECK_NEAR(g, (double)(float)1e-9 * exp(-DT / 5e-3), 1e-15);
     }
     am_projection_free(pr);
 }
@@ -363,8 +370,9 @@ static void test_scale_and_errors(void) {
     }
     CHECK(am_projection_scale(pr) == 0.2);
     CHECK(peaks[0] > 1e-9);
-    CHECK(fabs(peaks[1] - 0.2 * peaks[0]) < 1e-12 * peaks[0]);
-    CHECK(fabs(peaks[2] - 0.1 * peaks[0]) < 1e-12 * peaks[0]);
+    /* float inputs and states: a few float ulp (1e-7) apart, not 1e-12 */
+    CHECK(fabs(peaks[1] - 0.2 * peaks[0]) < 1e-6 * peaks[0]);
+    CHECK(fabs(peaks[2] - 0.1 * peaks[0]) < 1e-6 * peaks[0]);
     am_projection_set_pre_gain(pr, NULL);
     CHECK(am_projection_weights(pr)[0] == (float)1e-9);
     am_projection_free(pr);
