@@ -61,6 +61,7 @@ struct am_td {
     am_td_source ev_source;
     double ev_t0;
     long ev_id, ev_spikes;
+    int ev_k; /* tabular: spikes in the event's open bin */
     bin *ev_bins;
     int ev_n, ev_cap;
 
@@ -73,6 +74,17 @@ struct am_td {
     am_stream s_buf;
     uint64_t n_draws;
     long n_replay_learned;
+
+    /* tabular NETWORK arm: decoder and lived order of table states */
+    int n_pop;
+    double *dec, *dec_tot; /* dec[i * n + s]: unit i's lived spikes in state s; totals per s */
+    double *pair_t;        /* pair_t[a * n + b]: summed lived time from entering a to entering b */
+    long *pair_n;          /* how often b followed a in a stretch */
+    int *st_state;         /* the current stretch's states and entry times */
+    double *st_t;
+    int st_n, st_cap;
+    int *dec_state; /* decoded state of each event bin */
+    int dec_cap;
 
     long n_upd[3];
     am_td_update_fn on_update;
@@ -92,7 +104,9 @@ am_td_params am_td_params_default(int n_units) {
                           .min_calibration = 20,
                           .arm = AM_TD_ARM_NETWORK,
                           .buffer_size = 2000,
-                          .seed = 1};
+                          .seed = 1,
+                          .tabular = 0,
+                          .n_pop = 0};
 }
 
 static int bin_alloc(bin *b, int k) {
@@ -186,7 +200,13 @@ am_td *am_td_alloc(const am_td_params *p, am_error *err) {
         bad = "arm must be network, buffer or sweep";
     else if (p->buffer_size < 1)
         bad = "buffer_size must be >= 1";
-    else if (p->learn_replay && p->n_units > 16384)
+    else if (p->tabular && p->learn_replay && p->arm == AM_TD_ARM_NETWORK &&
+             !(p->n_pop > 0 && p->n_units <= 4096 &&
+               (double)p->n_pop * (double)p->n_units <= 67108864.0))
+        bad = "tabular features learn from network replay only through a decoder: n_pop > 0, "
+              "n_units <= 4096 and n_pop * n_units <= 2^26 (or use arm buffer or sweep, or no "
+              "replay learning)";
+    else if (!p->tabular && p->learn_replay && p->n_units > 16384)
         bad = "replay learning needs n_units <= 16384 (the forward model is n_units^2 floats)";
     if (bad) {
         am_error_set(err, AM_EINVAL, "td learner: %s", bad);
@@ -207,8 +227,18 @@ am_td *am_td_alloc(const am_td_params *p, am_error *err) {
     td->pre_on = calloc(n, 1);
     if (!td->w || !td->u || !td->e || !td->scratch || !td->pre || !td->pre_idx || !td->pre_on)
         goto oom;
-    if (p->learn_replay && !(td->fwd = calloc(n * n, sizeof *td->fwd))) goto oom;
-    if (!binner_alloc(&td->lb, td->n) || !binner_alloc(&td->eb, td->n)) goto oom;
+    if (p->learn_replay && !p->tabular && !(td->fwd = calloc(n * n, sizeof *td->fwd))) goto oom;
+    int decode = p->tabular && p->learn_replay && p->arm == AM_TD_ARM_NETWORK;
+    if (!binner_alloc(&td->lb, td->n) || !binner_alloc(&td->eb, decode ? p->n_pop : td->n))
+        goto oom;
+    if (decode) {
+        td->n_pop = p->n_pop;
+        td->dec = calloc((size_t)p->n_pop * n, sizeof *td->dec);
+        td->dec_tot = calloc(n, sizeof *td->dec_tot);
+        td->pair_t = calloc(n * n, sizeof *td->pair_t);
+        td->pair_n = calloc(n * n, sizeof *td->pair_n);
+        if (!td->dec || !td->dec_tot || !td->pair_t || !td->pair_n) goto oom;
+    }
     if (!bin_alloc(&td->prev, k)) goto oom;
     for (int i = 0; i < RING; i++)
         if (!bin_alloc(&td->ring[i], k)) goto oom;
@@ -266,6 +296,13 @@ void am_td_free(am_td *td) {
     free(td->bf_pri);
     free(td->bf_term);
     free(td->mark);
+    free(td->dec);
+    free(td->dec_tot);
+    free(td->pair_t);
+    free(td->pair_n);
+    free(td->st_state);
+    free(td->st_t);
+    free(td->dec_state);
     free(td);
 }
 
@@ -500,6 +537,17 @@ static void lived_bin(am_td *td, bin *b) {
 }
 
 void am_td_lived_spikes(am_td *td, const int *units, const double *t, size_t n, int moving) {
+    if (td->p.tabular) {
+        /* the decoder counts each unit's spikes in the current table state */
+        if (!td->dec || !td->open) return;
+        int s = td->prev.idx[0];
+        for (size_t i = 0; i < n; i++)
+            if (units[i] >= 0 && units[i] < td->n_pop) {
+                td->dec[(size_t)units[i] * (size_t)td->n + (size_t)s] += 1.0;
+                td->dec_tot[s] += 1.0;
+            }
+        return;
+    }
     td->lived_moving = moving;
     bin b;
     int k = td->p.bin_spikes;
@@ -512,6 +560,44 @@ void am_td_lived_spikes(am_td *td, const int *units, const double *t, size_t n, 
             lived_bin(td, &b);
         }
     }
+}
+
+void am_td_lived_state(am_td *td, int state, double t, int moving) {
+    if (!td->p.tabular || state < 0 || state >= td->n) return;
+    if (td->open && td->prev.idx[0] == state) return;
+    td->lived_moving = moving;
+    /* a one-hot bin entered at t, built in the ring slot that is overwritten next */
+    bin b = td->ring[td->ring_n % RING];
+    b.n = 1;
+    b.idx[0] = state;
+    b.val[0] = 1.0f;
+    b.t = t;
+    b.norm2 = 1.0;
+    b.k = td->p.bin_spikes;
+    if (td->pair_t) { /* the lived order and time of every pair of states in the stretch */
+        if (!td->open) td->st_n = 0;
+        if (td->st_n == td->st_cap) {
+            int cap = td->st_cap ? 2 * td->st_cap : 64;
+            int *ns = realloc(td->st_state, (size_t)cap * sizeof *ns);
+            if (ns) td->st_state = ns;
+            double *nt = ns ? realloc(td->st_t, (size_t)cap * sizeof *nt) : NULL;
+            if (nt) {
+                td->st_t = nt;
+                td->st_cap = cap;
+            }
+        }
+        size_t n = (size_t)td->n;
+        for (int j = 0; j < td->st_n; j++) {
+            size_t ab = (size_t)td->st_state[j] * n + (size_t)state;
+            td->pair_t[ab] += t - td->st_t[j];
+            td->pair_n[ab]++;
+        }
+        if (td->st_n < td->st_cap) {
+            td->st_state[td->st_n] = state;
+            td->st_t[td->st_n++] = t;
+        }
+    }
+    lived_bin(td, &b);
 }
 
 void am_td_lived_end(am_td *td, double r, double t) {
@@ -558,6 +644,7 @@ void am_td_event_begin(am_td *td, double t, am_td_source source) {
     td->ev_t0 = t;
     td->ev_n = 0;
     td->ev_spikes = 0;
+    td->ev_k = 0;
 }
 
 static bin *event_new_bin(am_td *td) {
@@ -581,8 +668,20 @@ static bin *event_new_bin(am_td *td) {
 void am_td_event_spikes(am_td *td, const int *units, const double *t, size_t n) {
     if (!td->in_event) return;
     int k = td->p.bin_spikes;
+    if (td->p.tabular && !td->dec) { /* the population's spikes: only the bins are counted */
+        for (size_t i = 0; i < n; i++) {
+            if (units[i] < 0) continue;
+            td->ev_spikes++;
+            if (++td->ev_k >= k) {
+                td->ev_k = 0;
+                td->ev_n++;
+            }
+        }
+        return;
+    }
+    int limit = td->dec ? td->n_pop : td->n;
     for (size_t i = 0; i < n; i++) {
-        if (units[i] < 0 || units[i] >= td->n) continue;
+        if (units[i] < 0 || units[i] >= limit) continue;
         td->ev_spikes++;
         if (binner_add(&td->eb, units[i], t[i], k)) {
             bin *b = event_new_bin(td);
@@ -672,6 +771,89 @@ static void arm_learn(am_td *td, am_td_event *ev, int budget) {
     }
 }
 
+/* Tabular NETWORK arm: the state of a replay bin is the naive-Bayes MAP over the states the rat
+ * has lived in, each spike drawn from the unit distribution p(i | s) = (c_is + 1/2) /
+ * (c_s + n_pop / 2) counted while running (independent of the bin's duration, like the
+ * features of equal spike count). -1 if no state has been lived yet. */
+static int decode_bin(const am_td *td, const bin *b) {
+    int best = -1;
+    double best_ll = 0.0;
+    for (int s = 0; s < td->n; s++) {
+        if (td->dec_tot[s] <= 0) continue;
+        double ll = 0.0, lz = log(td->dec_tot[s] + 0.5 * td->n_pop);
+        for (int j = 0; j < b->n; j++) {
+            double c = td->dec[(size_t)b->idx[j] * (size_t)td->n + (size_t)s];
+            ll += (double)b->val[j] * (log(c + 0.5) - lz);
+        }
+        if (best < 0 || ll > best_ll) {
+            best = s;
+            best_ll = ll;
+        }
+    }
+    return best;
+}
+
+static void tabular_replay(am_td *td, am_td_event *ev, int learn) {
+    const am_td_params *p = &td->p;
+    if (td->ev_n > td->dec_cap) {
+        int *d = realloc(td->dec_state, (size_t)td->ev_n * sizeof *d);
+        if (!d) {
+            ev->learned = 0;
+            return;
+        }
+        td->dec_state = d;
+        td->dec_cap = td->ev_n;
+    }
+    for (int k = 0; k < td->ev_n; k++)
+        td->dec_state[k] = decode_bin(td, &td->ev_bins[k]);
+    size_t n = (size_t)td->n;
+    double sum_dtau = 0.0;
+    int prev_orient = 0, n_known = 0;
+    for (int k = 0; k + 1 < td->ev_n; k++) {
+        int a = td->dec_state[k], b = td->dec_state[k + 1];
+        if (a < 0 || b < 0) continue;
+        long fwd = a == b ? 0 : td->pair_n[(size_t)a * n + (size_t)b];
+        long bwd = a == b ? 0 : td->pair_n[(size_t)b * n + (size_t)a];
+        int orient = fwd > bwd ? 1 : fwd < bwd ? -1 : 0;
+        int from = orient < 0 ? b : a, to = orient < 0 ? a : b;
+        /* lived time: the mean from entering `from` to entering `to`; 0 for a stationary pair */
+        long c = td->pair_n[(size_t)from * n + (size_t)to];
+        double dtau = a == b ? 0.0 : c > 0 ? td->pair_t[(size_t)from * n + (size_t)to] / c : NAN;
+        ev->n_forward += orient > 0;
+        ev->n_backward += orient < 0;
+        ev->n_unknown += orient == 0;
+        int known = isfinite(dtau), ok = learn && known; /* never lived in either order: not */
+        if (!known) dtau = 0.0;
+        sum_dtau += known ? dtau : 0.0;
+        n_known += known;
+        double g = exp(-dtau / p->horizon_s);
+        double delta_order = td->u[a] * dtau + g * td->w[b] - td->w[a];
+        double rh = td->u[from] * dtau, v0 = td->w[from], v1 = td->w[to];
+        double delta = rh + g * v1 - v0;
+        int carry = k > 0 && orient >= 0 && prev_orient >= 0;
+        if (ok) {
+            bin f = {.n = 1, .idx = &from, .val = (float[]){1.0f}, .norm2 = 1.0};
+            critic_step(td, &f, dtau, delta, carry);
+            td->n_replay_learned++;
+        }
+        prev_orient = orient;
+        am_td_update up = {.t = td->ev_bins[k + 1].t,
+                           .delta = delta_order,
+                           .delta_oriented = delta,
+                           .value_from = v0,
+                           .value_to = v1,
+                           .reward = rh,
+                           .dtau = dtau,
+                           .source = td->ev_source,
+                           .event = ev->id,
+                           .orientation = orient,
+                           .learned = ok};
+        report(td, &up);
+    }
+    ev->mean_dtau = n_known > 0 ? sum_dtau / n_known : NAN;
+    td->trace_live = 0;
+}
+
 static void replay_learn(am_td *td, am_td_event *ev) {
     const am_td_params *p = &td->p;
     int learn = p->learn_replay && am_td_calibrated(td);
@@ -680,6 +862,14 @@ static void replay_learn(am_td *td, am_td_event *ev) {
         /* the event's transitions are measured (orientation, dtau) but not learned from */
         if (learn) arm_learn(td, ev, td->ev_n > 1 ? td->ev_n - 1 : 0);
         learn = 0;
+    }
+    if (p->tabular && !td->dec) { /* replay bins have no table state: nothing to measure */
+        td->trace_live = 0;
+        return;
+    }
+    if (td->dec) {
+        tabular_replay(td, ev, learn);
+        return;
     }
     double sum_dtau = 0.0;
     int prev_orient = 0;

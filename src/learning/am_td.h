@@ -58,6 +58,38 @@
  *     takes the same step alpha as a lived one.
  * The learner never reads positions: only spikes, rewards, times and which spikes are lived.
  *
+ * Tabular variant (tabular = 1; td.features = tabular, for teaching). The features are one-hot
+ * vectors of the maze bin the rat is in: n_units is the number of bins, and lived experience
+ * comes as the rat's bin, step by step (am_td_lived_state), instead of spikes. This variant
+ * reads the rat's position BY DESIGN (the population variant never does). A stretch's bins are
+ * the bins it enters, in order: the rat's bin opens the stretch (the entry), and each change of
+ * bin at time t closes a bin, so a transition (s, t) -> (s', t') has the lived time
+ * dtau = t' - t spent in s, and the same rule as above applies (phi one-hot, |phi|^2 = 1, so
+ * V(s) = w[s] and the normalised step is w[s] += alpha delta): stretches, terminals, rewards,
+ * discounting by lived time and TD(lambda) are unchanged. With reward r at the end of every
+ * stretch and no replay, TD(0)'s fixed point is V(s) = exp(-(t_last - t_s) / horizon_s) r, with
+ * t_s the time the rat entered s and t_last the time it entered the stretch's last bin.
+ * Replay: replay events are still the population's spike bursts, cut into bins of bin_spikes
+ * spikes (budget: bins - 1, as above). The BUFFER and SWEEP arms learn from lived transitions
+ * exactly as above; the event's own transitions are then neither measured nor reported
+ * (n_forward etc. are 0, mean_dtau NaN), and any unit id >= 0 counts. The NETWORK arm needs a
+ * decoder learned while running (n_pop > 0: the population's units [0, n_pop) go to
+ * am_td_lived_spikes as well as to the events; refused with AM_EINVAL otherwise):
+ *  - each lived spike of unit i while the rat is in state s counts c_is;
+ *  - a replay bin's state is the naive-Bayes MAP over the states lived so far, each spike drawn
+ *    from p(i | s) = (c_is + 1/2) / (c_s + n_pop / 2): sum_i phi_i log p(i | s), independent of
+ *    the bin's duration like the population features (no Poisson time term, which compressed
+ *    replay would distort);
+ *  - pitfall 1 and 2 through the lived order of states instead of the calibration and the
+ *    forward model: every pair of states (a entered before b in one stretch) adds the lived time
+ *    between their entries to T_ab and 1 to N_ab. A decoded pair (a, b) is forward if
+ *    N_ab > N_ba, backward if less (learned as b -> a), unknown if equal (replay order), and its
+ *    lived time is T / N of the oriented pair; a pair never lived in either order has no lived
+ *    time and is reported, not learned (dtau 0); a pair of one state is stationary (dtau 0, delta
+ *    = 0 is learned, which changes nothing);
+ *  - reward rhat(from) dtau (pitfall 3), traces as above (pitfall 4).
+ * The forward model F and the calibration's mapping are not used.
+ *
  * Determinism: only the BUFFER arm draws (from its own stream); results depend only on the
  * inputs' order and the seed. Not thread-safe. */
 #ifndef AM_TD_H
@@ -102,6 +134,8 @@ typedef struct am_td_params {
     am_td_arm arm;       /* what replay events train with; AM_TD_ARM_NETWORK */
     int buffer_size;     /* lived transitions kept for BUFFER and SWEEP, >= 1; 2000 */
     uint64_t seed;       /* for the BUFFER arm's draws; 1 */
+    int tabular;         /* 1: one-hot maze-bin features (see above); 0 */
+    int n_pop; /* tabular NETWORK arm: population size of the decoder (units of the events); 0 */
 } am_td_params;
 
 am_td_params am_td_params_default(int n_units);
@@ -132,7 +166,7 @@ typedef struct am_td_event {
     long n_spikes;
     int n_forward, n_backward, n_unknown; /* orientation of its transitions */
     int learned;                          /* 1 if its transitions updated the critic */
-    double mean_dtau;                     /* mean lived time per transition (s) */
+    double mean_dtau; /* mean lived time per transition (s; tabular: over pairs with one) */
 } am_td_event;
 
 typedef void (*am_td_update_fn)(void *user, const am_td_update *u);
@@ -141,17 +175,24 @@ typedef void (*am_td_event_fn)(void *user, const am_td_event *e);
 typedef struct am_td am_td;
 
 /* AM_EINVAL names the parameter out of range; the forward model takes n_units^2 floats (at most
- * 16384 units with learn_replay). */
+ * 16384 units with learn_replay). Tabular with learn_replay and the NETWORK arm: the decoder
+ * takes n_pop x n_units and the lived order 2 x n_units^2 numbers (n_pop > 0, at most 4096
+ * states, n_pop x n_units at most 2^26). */
 am_td *am_td_alloc(const am_td_params *p, am_error *err);
 void am_td_free(am_td *td);
 /* Called for every update and every ended event (NULL: none). */
 void am_td_set_callbacks(am_td *td, am_td_update_fn on_update, am_td_event_fn on_event, void *user);
 
 /* --- lived experience --- */
-/* Spikes (units in [0, n_units); others are ignored) at times t (non-decreasing across calls),
+/* Population variant only (ignored when tabular). Spikes (units in [0, n_units); others are
+ * ignored) at times t (non-decreasing across calls),
  * lived while the rat runs; moving = 1 if the rat moves (only moving bins calibrate dtau and train
  * the forward model). */
 void am_td_lived_spikes(am_td *td, const int *units, const double *t, size_t n, int moving);
+/* Tabular variant only: the rat is in table state `state` (in [0, n_units); others are ignored)
+ * at time t (non-decreasing), while it runs. The first call of a stretch opens it with that
+ * state (an entry); a later call closes a bin when the state differs from the current one. */
+void am_td_lived_state(am_td *td, int state, double t, int moving);
 /* Ends the lived stretch at time t with reward r (0: none): the open bin, if it holds a spike, is
  * closed as the last bin, then the terminal transition is learned and reported at t. The next
  * lived spikes open a new stretch. Without an open stretch it does nothing but reset. */

@@ -13,6 +13,8 @@ static const char *const source_names[] = {"run", "awake_replay", "sleep_replay"
 
 struct am_learner {
     am_td *td;
+    const am_maze *maze; /* td.features = tabular: the maze (not owned) and its table bins */
+    am_maze_bins *tbins;
     am_burst *burst;
     am_vta *vta;
     double dt, vta_dt, vta_lag;
@@ -105,7 +107,8 @@ static void on_event(void *user, const am_td_event *e) {
     l->st = am_session_table_row(l->sess, l->tb_ev, row, &l->err);
 }
 
-am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_error *err) {
+am_learner *am_learner_alloc(const am_config *cfg, int n_units, const am_maze *maze, double dt,
+                             am_error *err) {
     am_learner *l = calloc(1, sizeof *l);
     if (!l) {
         am_error_set(err, AM_ENOMEM, "out of memory");
@@ -113,6 +116,20 @@ am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_er
     }
     l->dt = dt;
     am_td_params p = am_td_params_default(n_units);
+    if (!strcmp(am_config_str(cfg, "td.features"), "tabular")) {
+        if (!maze || am_maze_get_kind(maze) != AM_MAZE_TRACK) {
+            am_config_error(cfg, err, "td.features",
+                            "'tabular' needs a track maze (linear, circular, tmaze, wtrack, plus "
+                            "or a graph); use 'population' in arenas");
+            goto fail;
+        }
+        l->maze = maze;
+        l->tbins = am_maze_bins_alloc(maze, am_config_double(cfg, "td.tabular_bin_cm") / 100, err);
+        if (!l->tbins) goto fail;
+        p.n_units = l->tbins->n;
+        p.tabular = 1;
+        p.n_pop = n_units; /* network replay: decoded to table states (am_td.h) */
+    }
     p.bin_spikes = (int)am_config_int(cfg, "td.bin_spikes");
     p.horizon_s = am_config_double(cfg, "td.horizon_s");
     p.trace_s = am_config_double(cfg, "td.trace_s");
@@ -208,6 +225,7 @@ fail:
 void am_learner_free(am_learner *l) {
     if (!l) return;
     am_td_free(l->td);
+    am_maze_bins_free(l->tbins);
     am_burst_free(l->burst);
     am_vta_free(l->vta);
     free(l->tag);
@@ -365,7 +383,8 @@ static void permute(const am_learner *l, int *units, size_t n) {
 }
 
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
-                          int lived, int moving, double t_end, int epoch, am_error *err) {
+                          int lived, int moving, am_vec2 pos, double t_end, int epoch,
+                          am_error *err) {
     l->epoch = epoch;
     l->n_recent = 0;
     if (!grow(l, n)) return am_error_set(err, AM_ENOMEM, "out of memory");
@@ -398,6 +417,9 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
         am_burst_signal sig = am_burst_step(l->burst, (long)n, 0);
         if (sig == AM_BURST_END || sig == AM_BURST_DROP)
             am_td_event_end(l->td, t0, sig == AM_BURST_END);
+        if (lived && l->tbins)
+            am_td_lived_state(l->td, am_maze_bins_index(l->maze, l->tbins, pos), t0, moving);
+        /* tabular: the spikes train the replay decoder only */
         if (lived) am_td_lived_spikes(l->td, l->units, l->times, n, moving);
         l->n_pre = 0; /* the pre-event window never reaches back across a change of state */
     } else {
@@ -430,7 +452,7 @@ am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_s
 }
 
 am_status am_learner_enable_actor(am_learner *l, const am_config *cfg, int n_sites, am_error *err) {
-    am_actor_params p = {.n_units = l->n_units,
+    am_actor_params p = {.n_units = am_td_params_get(l->td)->n_units, /* the critic's features */
                          .n_actions = n_sites,
                          .alpha = am_config_double(cfg, "td.actor_alpha"),
                          .beta = am_config_double(cfg, "td.actor_beta"),
@@ -495,6 +517,37 @@ int am_learner_closed_loop(const am_learner *l) {
     return l->loop;
 }
 
+/* td.features = tabular: V per maze bin (= w, one-hot features) and each bin's linear extent. */
+static am_status write_table(am_learner *l, am_error *err) {
+    const am_maze_bins *b = l->tbins;
+    size_t n = (size_t)b->n;
+    double *lo = malloc(n * sizeof *lo), *hi = malloc(n * sizeof *hi);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
+        return am_error_set(err, AM_ENOMEM, "out of memory");
+    }
+    double offset = 0.0;
+    for (int e = 0; e < am_maze_n_edges(l->maze); e++) {
+        double len = am_maze_edge_length(l->maze, e);
+        int c = b->edge_count[e];
+        for (int k = 0; k < c; k++) {
+            lo[b->edge_first[e] + k] = offset + len * k / c;
+            hi[b->edge_first[e] + k] = offset + len * (k + 1) / c;
+        }
+        offset += len;
+    }
+    am_session *s = l->sess;
+    am_status st = am_session_write_f64(s, "/td_final/table_v", am_td_weights(l->td), 1, &n, err);
+    st = st ? st : am_session_write_f64(s, "/td_final/table_lin_lo_m", lo, 1, &n, err);
+    st = st ? st : am_session_write_f64(s, "/td_final/table_lin_hi_m", hi, 1, &n, err);
+    st = st ? st : am_session_attr_str(s, "/td_final", "features", "tabular", err);
+    st = st ? st : am_session_attr_f64(s, "/td_final", "tabular_bin_m", b->bin_m, err);
+    free(lo);
+    free(hi);
+    return st;
+}
+
 am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
     am_td_event_end(l->td, t_end, 1);
     if (am_td_lived_open(l->td)) am_td_lived_end(l->td, 0.0, t_end);
@@ -533,6 +586,7 @@ am_status am_learner_finish(am_learner *l, double t_end, am_error *err) {
             : am_session_attr_i64(s, "/td_final", "n_updates_sleep_replay",
                                   l->n_learned[AM_TD_SLEEP], err);
     st = st ? st : am_session_attr_i64(s, "/td_final", "n_replay_events", l->n_events_learned, err);
+    if (!st && l->tbins) st = write_table(l, err);
     return st;
 }
 

@@ -8,7 +8,10 @@
  *   /vta       the VTA rate proxy sampled every td.vta_dt_ms;
  *   /td_final  the critic and reward weights and the lived-time calibration, at the end, with
  *              the replay ablation's budgets as attributes (replay_arm, n_updates_run,
- *              n_updates_awake_replay, n_updates_sleep_replay, n_replay_events);
+ *              n_updates_awake_replay, n_updates_sleep_replay, n_replay_events); with
+ *              td.features = tabular also table_v (V per maze bin), table_lin_lo_m and
+ *              table_lin_hi_m (each bin's extent in linear position) and the attributes
+ *              features = "tabular" and tabular_bin_m;
  *   /td_loop   with td.closed_loop, one row per arrival: t, delta, loop_hz, n_tagged;
  *   /td_choices with td.actor = choices, one row per decision: t, site, goal, p_goal, n_options.
  *
@@ -24,6 +27,7 @@
 #include "am_actor.h"
 #include "am_config.h"
 #include "am_error.h"
+#include "am_maze.h"
 #include "am_net.h"
 #include "am_place.h"
 #include "am_session.h"
@@ -31,9 +35,15 @@
 
 typedef struct am_learner am_learner;
 
-/* From the [td] keys; n_units is the feature population's size, dt the simulation step (s).
- * Errors name the config key at fault. */
-am_learner *am_learner_alloc(const am_config *cfg, int n_units, double dt, am_error *err);
+/* From the [td] keys; n_units is the population's size, dt the simulation step (s). The maze
+ * (must outlive the learner; may be NULL with td.features = population) gives the table of
+ * td.features = tabular: one feature per maze bin of td.tabular_bin_cm (am_maze_bins; tracks
+ * only), the critic's and the actor's features; the population's spikes then still make the
+ * replay events, train the decoder that maps replay bins to table states (network replay,
+ * am_td.h) and the closed loop's tags. Refused: tabular in an arena. Errors name the config key
+ * at fault. */
+am_learner *am_learner_alloc(const am_config *cfg, int n_units, const am_maze *maze, double dt,
+                             am_error *err);
 void am_learner_free(am_learner *l);
 
 /* Opens the output tables in s (not owned). Call once before the first step. */
@@ -42,11 +52,15 @@ am_status am_learner_record(am_learner *l, am_session *s, am_error *err);
 /* One simulation step ending at t_end: the population's spikes of the step (time order), the
  * brain state they were made in, whether they are lived experience (the rat is on its way:
  * running state, not stopped at a site; a lived stretch still open when this turns 0 ends with
- * no reward), whether the rat moved, and the epoch index. Bursts are detected only outside the
- * running state; with td.burst_pre_ms > 0 an event also takes the spikes of that long before the
- * step at which it was detected (same brain state, outside earlier events). */
+ * no reward), whether the rat moved, its position at the step's start (read only with
+ * td.features = tabular, which learns from the maze bin of pos at t_end - dt instead of the
+ * spikes, BY DESIGN; the population variant never reads it), and the epoch index. Bursts are
+ * detected only outside the running state; with td.burst_pre_ms > 0 an event also takes the spikes
+ * of that long before the step at which it was detected (same brain state, outside earlier events).
+ */
 am_status am_learner_step(am_learner *l, const am_spike *spk, size_t n, am_net_state state,
-                          int lived, int moving, double t_end, int epoch, am_error *err);
+                          int lived, int moving, am_vec2 pos, double t_end, int epoch,
+                          am_error *err);
 /* An arrival at a reward site at time t with reward r (0 for an omission): ends the lived
  * stretch (am_td_lived_end). With td.closed_loop, sets the loop from the terminal error delta (0
  * if no stretch was open) and each unit's eligibility tag c (every lived spike adds 1, decaying

@@ -243,6 +243,14 @@ static const am_key_spec schema[] = {
     {"td", "population", AM_KEY_CHOICE, "auto", NA, "auto|network|cells",
      "whose spikes are the learner's features: the network's E cells (or rate units), the place "
      "cells, or auto (the network when there is one)"},
+    {"td", "features", AM_KEY_CHOICE, "population", NA, "population|tabular",
+     "the critic's (and actor's) features: population (spike-count bins of the population, never "
+     "the position) or tabular (teaching: one-hot maze bins of td.tabular_bin_cm, read from the "
+     "rat's position by design; tracks only; network replay is decoded to maze bins); "
+     "docs/learning.md"},
+    {"td", "tabular_bin_cm", AM_KEY_DOUBLE, "10", 0.5, 1000, NULL,
+     "td.features = tabular: maze bin length along each edge (cm; each edge gets "
+     "ceil(length / bin) equal bins)"},
     {"td", "bin_spikes", AM_KEY_INT, "20", 2, 10000, NULL,
      "spikes per feature bin: features are spike-count vectors in bins of equal spike count "
      "(Stella et al. 2019), the same in running and in replay"},

@@ -178,7 +178,7 @@ static am_status build_learner(am_sim *sim, am_error *err) {
     int n = sim->td_net ? (sim->net ? am_net_n(sim->net, AM_NET_E) : am_rate_n(sim->rnet))
                         : am_place_n_cells(sim->place);
     sim->td_moving = am_config_double(cfg, "td.moving_cm_s") / 100;
-    sim->learner = am_learner_alloc(cfg, n, sim->dt, err);
+    sim->learner = am_learner_alloc(cfg, n, sim->maze, sim->dt, err);
     if (!sim->learner) return err ? err->code : AM_EINVAL;
     if (am_config_bool(cfg, "td.closed_loop")) {
         if (!sim->td_net)
@@ -1342,7 +1342,7 @@ am_status am_sim_step(am_sim *sim, am_error *err) {
         if (!sim->td_net) n = sim->n_spk;
         const am_net_state ns = net_state_of(sim, a);
         int lived = a->mode == AM_MODE_RUN && a->site < 0;
-        st = am_learner_step(sim->learner, sp, n, ns, lived, a->speed > sim->td_moving,
+        st = am_learner_step(sim->learner, sp, n, ns, lived, a->speed > sim->td_moving, a->pos,
                              sim->t + sim->dt, sim->epoch, err);
         if (st) return st;
     }

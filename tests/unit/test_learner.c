@@ -10,6 +10,8 @@
 #include "am_test.h"
 #include "am_test_sim.h"
 
+static const am_vec2 NOPOS = {NAN, NAN}; /* the population variant never reads the position */
+
 /* Units 0..4 fire one after the other on the way (unit k at t = 0.2 k .. 0.2 k + 0.1), then the
  * rat arrives with r = 1 at t = 1: the terminal error is r - V = 1 (nothing learned yet), the
  * loop drive of the last unit is loop_base + loop_gain x 1, earlier units get less (their tags
@@ -20,7 +22,7 @@ static void closed_loop_tags_and_drive(void) {
                           "td.loop_mode=tonic"};
     am_config *c = am_test_config(sets, 7);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 10, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l) return;
     CHECK(am_learner_closed_loop(l));
@@ -31,7 +33,7 @@ static void closed_loop_tags_and_drive(void) {
         int unit = k / 200;
         size_t n = (k % 200) < 100 && (k % 10) == 0;
         sp[0] = (am_spike){t, unit};
-        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, NOPOS, t, 0, &err) == AM_OK);
     }
     CHECK(am_learner_arrival(l, 1.0, 1.0, &err) == AM_OK);
     const double *d = am_learner_loop_drive(l);
@@ -45,15 +47,16 @@ static void closed_loop_tags_and_drive(void) {
     for (int k = 5; k < 10; k++)
         CHECK(d[k] == 0.0);
     /* at the site (not lived) the drive stays; back on the way it is gone */
-    CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, 1.001, 0, &err) == AM_OK);
+    CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, NOPOS, 1.001, 0, &err) == AM_OK);
     CHECK(am_learner_loop_drive(l) == d);
     sp[0] = (am_spike){1.002, 7};
-    CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, 1.002, 0, &err) == AM_OK);
+    CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, NOPOS, 1.002, 0, &err) == AM_OK);
     CHECK(am_learner_loop_drive(l) == NULL);
     /* a negative error below -loop_base / loop_gain gives no drive at all */
     for (int k = 0; k < 20; k++) {
         sp[0] = (am_spike){1.003 + 0.001 * k, 7};
-        CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, 1.003 + 0.001 * k, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, 1, AM_NET_RUN, 1, 1, NOPOS, 1.003 + 0.001 * k, 0, &err) ==
+              AM_OK);
     }
     const am_td *td = am_learner_td(l);
     double w7 = am_td_weights(td)[7];
@@ -78,21 +81,21 @@ static void closed_loop_pulses(void) {
                           "td.loop_pulse_ms=10", "td.loop_hold_s=20",   "td.loop_mode=pulses"};
     am_config *c = am_test_config(sets, 9);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 4, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 4, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l) return;
     am_spike sp[1];
     for (int k = 0; k < 100; k++) { /* unit 2 fires on the way */
         double t = (k + 1) * 0.001;
         sp[0] = (am_spike){t, 2};
-        CHECK(am_learner_step(l, sp, k % 4 == 0, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, k % 4 == 0, AM_NET_RUN, 1, 1, NOPOS, t, 0, &err) == AM_OK);
     }
     CHECK(am_learner_arrival(l, 1.0, 0.1, &err) == AM_OK); /* delta = 1: 8 pulses per s */
     long on = 0, starts = 0;
     int was = 0, shape = 1;
     for (int k = 0; k < 21000; k++) {
         double t = 0.1 + (k + 1) * 0.001;
-        CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, NOPOS, t, 0, &err) == AM_OK);
         const double *d = am_learner_loop_drive(l);
         if (d) {
             shape &= d[2] == 40.0 && d[0] == 0.0 && d[1] == 0.0 && d[3] == 0.0;
@@ -114,7 +117,7 @@ static void events_at_rest_and_sleep(void) {
     const char *sets[] = {"td.enabled=true", "td.bin_spikes=4", "td.burst_warmup_s=0.2"};
     am_config *c = am_test_config(sets, 3);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 50, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 50, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l) return;
     am_spike sp[8];
@@ -126,7 +129,7 @@ static void events_at_rest_and_sleep(void) {
             size_t n = burst ? 8 : (k % 5 == 0 ? 1 : 0);
             for (size_t i = 0; i < n; i++)
                 sp[i] = (am_spike){t, (int)((k * 7 + i * 3) % 50)};
-            CHECK(am_learner_step(l, sp, n, st, 0, 0, t, 0, &err) == AM_OK);
+            CHECK(am_learner_step(l, sp, n, st, 0, 0, NOPOS, t, 0, &err) == AM_OK);
         }
     }
     CHECK(am_learner_finish(l, 4.0, &err) == AM_OK);
@@ -149,7 +152,7 @@ static long pre_window_transitions(const char *pre, double *t_start) {
     const char *sets[] = {"td.enabled=true", "td.bin_spikes=4", "td.burst_warmup_s=0.2", pre};
     am_config *c = am_test_config(sets, 4);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 50, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 50, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l) {
         am_config_free(c);
@@ -163,7 +166,7 @@ static long pre_window_transitions(const char *pre, double *t_start) {
         size_t n = burst ? 8 : (k % 5 == 0 ? 1 : 0);
         for (size_t i = 0; i < n; i++)
             sp[i] = (am_spike){t - 0.0005, (int)((k * 7 + i * 3) % 50)};
-        CHECK(am_learner_step(l, sp, n, AM_NET_REST, 0, 0, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, n, AM_NET_REST, 0, 0, NOPOS, t, 0, &err) == AM_OK);
         if (*t_start < 0 && am_td_in_event(am_learner_td(l)))
             *t_start = am_td_event_start(am_learner_td(l));
     }
@@ -195,7 +198,7 @@ static double entry_preference(const char *entry, int *choice) {
                           "td.actor_alpha=0.5", "td.actor_trace_s=2", entry};
     am_config *c = am_test_config(sets, 6);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 8, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 8, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l || am_learner_enable_actor(l, c, 3, &err) != AM_OK) {
         CHECK(0);
@@ -210,7 +213,7 @@ static double entry_preference(const char *entry, int *choice) {
         t += 0.1;
         for (int i = 0; i < 4; i++)
             sp[i] = (am_spike){t, i};
-        CHECK(am_learner_step(l, sp, 4, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, 4, AM_NET_RUN, 1, 1, NOPOS, t, 0, &err) == AM_OK);
         if (trip < 5) CHECK(am_learner_arrival(l, 1.0, t + 0.1, &err) == AM_OK);
         t += 1.0;
     }
@@ -275,7 +278,7 @@ static void silenced_dopamine(void) {
                           "td.loop_mode=tonic", "manipulation.silence_dopamine=true"};
     am_config *c = am_test_config(sets, 8);
     am_error err = {0};
-    am_learner *l = am_learner_alloc(c, 10, 0.001, &err);
+    am_learner *l = am_learner_alloc(c, 10, NULL, 0.001, &err);
     CHECK(l != NULL);
     if (!l) return;
     am_spike sp[1];
@@ -283,7 +286,7 @@ static void silenced_dopamine(void) {
         double t = (k + 1) * 0.001;
         size_t n = (k % 200) < 100 && (k % 10) == 0;
         sp[0] = (am_spike){t, k / 200};
-        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, t, 0, &err) == AM_OK);
+        CHECK(am_learner_step(l, sp, n, AM_NET_RUN, 1, 1, NOPOS, t, 0, &err) == AM_OK);
     }
     double w4 = am_td_weights(am_learner_td(l))[4];
     CHECK(am_learner_arrival(l, 1.0, 1.0, &err) == AM_OK);
@@ -300,6 +303,87 @@ static void silenced_dopamine(void) {
     am_config_free(c);
 }
 
+/* td.features = tabular through the learner: the table is the maze's bins (a 1 m linear track in
+ * bins of 10 cm), the state is the bin of the position given with each running step (at the
+ * step's start, t_end - dt), spikes do not enter the critic. The rat runs 0 -> 1 m at a speed
+ * that rises along the track, reward 1 on arrival, 150 laps, alpha 0.5, no replay: the table
+ * converges to the TD fixed point V(s) = exp(-(t_last - t_s) / horizon_s), t_s the step at which
+ * the rat was first seen in bin s (tolerance 1e-6: the laps are deterministic and the geometric
+ * transient after 150 laps is far below it; a lived time off by one 1 ms step per bin would
+ * already move the far bins by ~5e-3). */
+static void tabular_table(void) {
+    const char *sets[] = {"td.enabled=true", "td.features=tabular", "td.replay=false",
+                          "td.alpha=0.5", "td.tabular_bin_cm=10"};
+    am_config *c = am_test_config(sets, 5);
+    am_error err = {0};
+    am_maze *m = am_maze_preset_alloc("linear", 1.0, 0.1, &err);
+    CHECK(m != NULL);
+    am_learner *l = am_learner_alloc(c, 7, m, 0.001, &err);
+    CHECK(l != NULL);
+    if (!l || !m) return;
+    const am_td *td = am_learner_td(l);
+    int nb = am_td_params_get(td)->n_units;
+    CHECK(nb == 10);
+    double t_enter[16] = {0};
+    long step = 0;
+    am_spike sp[1];
+    for (int lap = 0; lap < 150; lap++) {
+        double x = 0.0, t0 = (double)step * 0.001;
+        int last = -1;
+        while (x < 1.0) {
+            int s = (int)(x / 0.1);
+            if (s > 9) s = 9;
+            if (s != last) t_enter[s] = (double)step * 0.001 - t0;
+            last = s;
+            step++;
+            double t = (double)step * 0.001;
+            sp[0] = (am_spike){t - 0.0005, (int)(step % 7)};
+            CHECK(am_learner_step(l, sp, step % 5 == 0, AM_NET_RUN, 1, 1, (am_vec2){x, 0.0}, t, 0,
+                                  &err) == AM_OK);
+            x += (0.2 + 0.3 * x) * 0.001;
+        }
+        CHECK(am_learner_arrival(l, 1.0, (double)step * 0.001, &err) == AM_OK);
+        for (int k = 0; k < 500; k++) { /* a stop at the site */
+            step++;
+            CHECK(am_learner_step(l, sp, 0, AM_NET_REST, 0, 0, (am_vec2){1.0, 0.0},
+                                  (double)step * 0.001, 0, &err) == AM_OK);
+        }
+    }
+    const double *w = am_td_weights(td);
+    double h = am_td_params_get(td)->horizon_s;
+    for (int s = 0; s < nb && s < 10; s++)
+        CHECK_NEAR(w[s], exp(-(t_enter[9] - t_enter[s]) / h), 1e-6);
+    CHECK(am_td_n_updates(td, AM_TD_RUN) == 150 * 11);
+    am_learner_free(l);
+    am_maze_free(m);
+    am_config_free(c);
+}
+
+/* td.features = tabular at config load: refused in an arena, naming the key; accepted on a
+ * track with network replay (decoded, the default arm) and with the sweep arm. */
+static void tabular_refusals(void) {
+    am_error err = {0};
+    const char *net[] = {"td.enabled=true", "td.features=tabular", "cells.n=50"};
+    am_config *c = am_test_config(net, 3);
+    am_sim *sim = am_sim_alloc(c, &err);
+    CHECK(sim != NULL);
+    am_sim_free(sim);
+    am_config_free(c);
+    const char *box[] = {"td.enabled=true", "td.features=tabular", "td.replay=false",
+                         "cells.n=50",      "maze.type=box",       "protocol.epochs=run 10 s"};
+    c = am_test_config(box, 6);
+    CHECK(am_sim_alloc(c, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "td.features");
+    am_config_free(c);
+    const char *ok[] = {"td.enabled=true", "td.features=tabular", "td.replay_arm=sweep",
+                        "cells.n=50"};
+    c = am_test_config(ok, 4);
+    sim = am_sim_alloc(c, &err);
+    CHECK(sim != NULL);
+    am_sim_free(sim);
+    am_config_free(c);
+}
+
 int main(void) {
     RUN_TEST(closed_loop_tags_and_drive);
     RUN_TEST(closed_loop_pulses);
@@ -308,5 +392,7 @@ int main(void) {
     RUN_TEST(actor_entry);
     RUN_TEST(reward_schedule);
     RUN_TEST(silenced_dopamine);
+    RUN_TEST(tabular_table);
+    RUN_TEST(tabular_refusals);
     return TEST_REPORT();
 }

@@ -467,6 +467,197 @@ static void arms_have_equal_budgets(void) {
     CHECK(n[2] == expect);
 }
 
+/* Tabular variant: a rat runs a 2 m track in 20 bins of 10 cm (state = bin), always from 0 to
+ * the end, at a speed that rises along the track (0.2 to 0.5 m/s, so that every bin has its own
+ * lived time), 1 ms steps, reward 1 at every arrival, no replay. TD(0)'s and TD(lambda)'s fixed
+ * point is V(s) = exp(-(t_last - t_s) / horizon) with t_s the moment the rat entered bin s and
+ * t_last the moment it entered the last bin (the terminal delta = r - V(last) takes no discount):
+ * gamma(dtau) to the power of the lived time to the last bin. The laps are deterministic, so the
+ * learned table converges geometrically to that fixed point; 300 laps with alpha = 0.5 leave a
+ * transient far below the tolerance 1e-6, which is there for rounding only. A wrong discount
+ * (e.g. the time spent in the destination bin instead of the origin's) shifts each value by
+ * exp(+-0.15 s / 2 s) per bin, far outside it. Returns the number of updates reported. */
+static int tabular_laps(am_td *td, int laps, double *t_enter) {
+    static rec r;
+    r.n = 0;
+    am_td_set_callbacks(td, on_u, NULL, &r);
+    double t = 0.0, dt = 0.001;
+    for (int lap = 0; lap < laps; lap++) {
+        double x = 0.0, t0 = t;
+        int last = -1;
+        while (x < 2.0) {
+            int s = (int)(x / 0.1);
+            if (s > 19) s = 19;
+            if (s != last) t_enter[s] = t - t0;
+            last = s;
+            am_td_lived_state(td, s, t, 1);
+            int u = 3; /* spikes are ignored by the tabular variant */
+            am_td_lived_spikes(td, &u, &t, 1, 1);
+            x += (0.2 + 0.3 * x / 2.0) * dt;
+            t += dt;
+        }
+        am_td_lived_end(td, 1.0, t);
+        t += 3.0;
+    }
+    return r.n;
+}
+
+static void tabular_fixed_point(void) {
+    for (int trace = 0; trace < 2; trace++) {
+        am_td_params p = am_td_params_default(20);
+        p.tabular = 1;
+        p.alpha = 0.5;
+        p.learn_replay = 0;
+        p.trace_s = trace ? 1.0 : 0.0;
+        am_td *td = am_td_alloc(&p, NULL);
+        CHECK(td != NULL);
+        if (!td) return;
+        double t_enter[20];
+        int n = tabular_laps(td, 300, t_enter);
+        /* per lap: one entry, 19 transitions, one terminal; the spikes made none */
+        CHECK(n == 300 * 21);
+        const double *w = am_td_weights(td);
+        for (int s = 0; s < 20; s++)
+            CHECK_NEAR(w[s], exp(-(t_enter[19] - t_enter[s]) / p.horizon_s), 1e-6);
+        /* the lived times differ from bin to bin (the test is not a uniform chain) */
+        CHECK(t_enter[1] - t_enter[0] > 0.45 && t_enter[19] - t_enter[18] < 0.21);
+        am_td_free(td);
+    }
+}
+
+/* Tabular replay: network replay is refused; the buffer arm learns the event's budget (its bins
+ * of bin_spikes population spikes, whatever the unit ids, minus one) from lived transitions, and
+ * the event's own transitions are not reported (they have no table state). */
+static void tabular_replay_arms(void) {
+    am_error err;
+    am_td_params p = am_td_params_default(20);
+    p.tabular = 1;
+    CHECK(am_td_alloc(&p, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "tabular");
+    p.arm = AM_TD_ARM_BUFFER;
+    p.bin_spikes = 5;
+    p.min_calibration = 1;
+    p.alpha = 0.5;
+    am_td *td = am_td_alloc(&p, &err);
+    CHECK(td != NULL);
+    if (!td) return;
+    double t_enter[20];
+    tabular_laps(td, 5, t_enter);
+    CHECK(am_td_calibrated(td));
+    CHECK(am_td_buffer_count(td) == 5 * 20);
+    static rec r;
+    r.n = 0;
+    r.n_ev = 0;
+    am_td_set_callbacks(td, on_u, on_e, &r);
+    am_td_event_begin(td, 100.0, AM_TD_AWAKE);
+    int u[23];
+    double ts[23];
+    for (int i = 0; i < 23; i++) {
+        u[i] = 500 + i; /* population units, beyond the 20 table states */
+        ts[i] = 100.0 + 0.001 * i;
+    }
+    am_td_event_spikes(td, u, ts, 23);
+    am_td_event_end(td, 100.1, 1);
+    CHECK(r.n_ev == 1 && r.ev[0].n_bins == 4 && r.ev[0].n_spikes == 23);
+    CHECK(r.ev[0].learned == 1 && r.ev[0].n_forward + r.ev[0].n_backward == 0);
+    CHECK(am_td_n_replay_learned(td) == 3);
+    CHECK(r.n == 3);
+    for (int i = 0; i < r.n; i++)
+        CHECK(r.u[i].learned && r.u[i].source == AM_TD_AWAKE && r.u[i].orientation == 1);
+    am_td_free(td);
+}
+
+/* Tabular network replay through the decoder: 40 population units, units 2s and 2s+1 fire
+ * while the rat is in state s (20 states, 0.1 s each, run 0 -> 19, reward 1), two laps. A reverse
+ * replay 19, 18, ..., 0 (5 spikes per bin of the two units of each state) decodes to those states
+ * (the decoder is exact here: each state has its own units), every transition is oriented
+ * backward from the lived order of states, with the lived time of the oriented pair (0.1 s), and
+ * one event backs value up the whole track in the lived direction, exactly as a backward sweep of
+ * TD(0) over the lived transitions would (V(0) from 0 to > 0). A forward replay is
+ * oriented forward; a stationary one (one state) changes nothing. */
+static double decoder_event(am_td *td, const int *states, int m, double t) {
+    int u[5];
+    double ts[5];
+    am_td_event_begin(td, t, AM_TD_AWAKE);
+    for (int k = 0; k < m; k++) {
+        for (int i = 0; i < 5; i++) {
+            u[i] = 2 * states[k] + (i % 2);
+            ts[i] = t;
+            t += 0.001;
+        }
+        am_td_event_spikes(td, u, ts, 5);
+    }
+    am_td_event_end(td, t, 1);
+    return t + 1.0;
+}
+
+static void tabular_network_replay(void) {
+    am_td_params p = am_td_params_default(20);
+    p.tabular = 1;
+    p.n_pop = 40;
+    p.bin_spikes = 5;
+    p.min_calibration = 1;
+    p.alpha = 0.5;
+    am_td *td = am_td_alloc(&p, NULL);
+    CHECK(td != NULL);
+    if (!td) return;
+    static rec r;
+    r.n = 0;
+    r.n_ev = 0;
+    am_td_set_callbacks(td, on_u, on_e, &r);
+    double t = 0.0;
+    for (int lap = 0; lap < 2; lap++) {
+        for (int step = 0; step < 2000; step++) {
+            int s = step / 100, unit = 2 * s + step % 2;
+            am_td_lived_state(td, s, t, 1);
+            if (step % 10 == 0) am_td_lived_spikes(td, &unit, &t, 1, 1);
+            t += 0.001;
+        }
+        am_td_lived_end(td, 1.0, t);
+        t += 3.0;
+    }
+    CHECK(am_td_calibrated(td));
+    const double *w = am_td_weights(td);
+    /* what one backward sweep of TD(0) from the lived values gives: V(s) += alpha (gamma
+     * V(s+1) - V(s)) for s = 18, ..., 0 in that order (the reward model is 0 off the last state) */
+    double expect[20];
+    for (int s = 0; s < 20; s++)
+        expect[s] = w[s];
+    CHECK(w[0] == 0.0 && am_td_reward_weights(td)[10] == 0.0);
+    for (int s = 18; s >= 0; s--)
+        expect[s] += p.alpha * (exp(-0.1 / p.horizon_s) * expect[s + 1] - expect[s]);
+    int rev[20], fwd[20], still[6] = {7, 7, 7, 7, 7, 7};
+    for (int k = 0; k < 20; k++) {
+        rev[k] = 19 - k;
+        fwd[k] = k;
+    }
+    r.n = 0;
+    t = decoder_event(td, rev, 20, t);
+    CHECK(r.n == 19 && r.n_ev == 1);
+    CHECK(r.ev[0].n_bins == 20 && r.ev[0].n_backward == 19 && r.ev[0].learned == 1);
+    for (int k = 0; k < r.n; k++) {
+        CHECK(r.u[k].orientation == -1 && r.u[k].learned == 1);
+        CHECK_NEAR(r.u[k].dtau, 0.1, 1e-9);
+    }
+    CHECK(am_td_n_replay_learned(td) == 19);
+    for (int s = 0; s < 20; s++)
+        CHECK_NEAR(w[s], expect[s], 1e-9); /* dtau = 0.1 s to rounding: exact otherwise */
+    CHECK(w[0] > 0.0 && w[10] > 1e-4);
+    r.n = 0;
+    r.n_ev = 0;
+    t = decoder_event(td, fwd, 20, t);
+    CHECK(r.n_ev == 1 && r.ev[0].n_forward == 19);
+    double w7 = w[7];
+    r.n = 0;
+    r.n_ev = 0;
+    decoder_event(td, still, 6, t);
+    CHECK(r.n == 5 && r.ev[0].n_unknown == 5);
+    for (int k = 0; k < r.n; k++)
+        CHECK(r.u[k].dtau == 0.0 && r.u[k].delta_oriented == 0.0);
+    CHECK(w[7] == w7);
+    am_td_free(td);
+}
+
 int main(void) {
     RUN_TEST(rejects_bad_params);
     RUN_TEST(chain_fixed_point);
@@ -478,5 +669,8 @@ int main(void) {
     RUN_TEST(buffer_draws_uniformly);
     RUN_TEST(sweep_pops_largest_first);
     RUN_TEST(arms_have_equal_budgets);
+    RUN_TEST(tabular_fixed_point);
+    RUN_TEST(tabular_replay_arms);
+    RUN_TEST(tabular_network_replay);
     return TEST_REPORT();
 }
