@@ -374,6 +374,25 @@ static void report(am_td *td, const am_td_update *u) {
     if (td->on_update) td->on_update(td->user, u);
 }
 
+/* Reports one replayed transition of event ev: its replay-order and oriented errors, the values
+ * of its oriented origin and destination, the reward earned, its lived time and orientation. */
+static void report_replayed(am_td *td, const am_td_event *ev, double t, double delta_order,
+                            double delta, double v0, double v1, double rh, double dtau, int orient,
+                            int learned) {
+    am_td_update up = {.t = t,
+                       .delta = delta_order,
+                       .delta_oriented = delta,
+                       .value_from = v0,
+                       .value_to = v1,
+                       .reward = rh,
+                       .dtau = dtau,
+                       .source = td->ev_source,
+                       .event = ev->id,
+                       .orientation = orient,
+                       .learned = learned};
+    report(td, &up);
+}
+
 /* Decays the trace over dtau and adds phi (or restarts it at phi), then steps w by delta. */
 static void critic_step(am_td *td, const bin *from, double dtau, double delta, int carry) {
     const am_td_params *p = &td->p;
@@ -837,18 +856,8 @@ static void tabular_replay(am_td *td, am_td_event *ev, int learn) {
             td->n_replay_learned++;
         }
         prev_orient = orient;
-        am_td_update up = {.t = td->ev_bins[k + 1].t,
-                           .delta = delta_order,
-                           .delta_oriented = delta,
-                           .value_from = v0,
-                           .value_to = v1,
-                           .reward = rh,
-                           .dtau = dtau,
-                           .source = td->ev_source,
-                           .event = ev->id,
-                           .orientation = orient,
-                           .learned = ok};
-        report(td, &up);
+        report_replayed(td, ev, td->ev_bins[k + 1].t, delta_order, delta, v0, v1, rh, dtau, orient,
+                        ok);
     }
     ev->mean_dtau = n_known > 0 ? sum_dtau / n_known : NAN;
     td->trace_live = 0;
@@ -899,18 +908,7 @@ static void replay_learn(am_td *td, am_td_event *ev) {
             td->n_replay_learned++;
         }
         prev_orient = orient;
-        am_td_update up = {.t = b->t,
-                           .delta = delta_order,
-                           .delta_oriented = delta,
-                           .value_from = v0,
-                           .value_to = v1,
-                           .reward = rh,
-                           .dtau = dtau,
-                           .source = td->ev_source,
-                           .event = ev->id,
-                           .orientation = orient,
-                           .learned = learn};
-        report(td, &up);
+        report_replayed(td, ev, b->t, delta_order, delta, v0, v1, rh, dtau, orient, learn);
     }
     ev->mean_dtau = td->ev_n > 1 ? sum_dtau / (td->ev_n - 1) : NAN;
     td->trace_live = 0; /* traces reset at event boundaries */
