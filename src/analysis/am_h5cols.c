@@ -5,39 +5,13 @@
 
 am_status am_h5cols_f64(am_h5r *c, const char *path, double **out, size_t *n, size_t dims[3],
                         int *rank) {
-    *out = NULL;
+    hsize_t dd[3];
+    int r;
     *n = 0;
-    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
-    hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
-    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
-    hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
-    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    hsize_t dd[3] = {1, 1, 1};
-    am_status st = AM_OK;
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not numeric", path);
-    } else if (r < 0 || r > 3) {
-        st = am_h5r_fail(c, AM_EINVAL, "'%s' has rank %d; expected at most 3", path, r);
-    } else {
-        if (r > 0) H5Sget_simple_extent_dims(sp, dd, NULL);
-        size_t cnt = (size_t)dd[0] * (size_t)dd[1] * (size_t)dd[2];
-        *out = malloc(sizeof(double) * (cnt ? cnt : 1));
-        if (!*out)
-            st = am_h5r_nomem(c, path);
-        else if (cnt > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
-        *n = cnt;
-    }
-    if (ty >= 0) H5Tclose(ty);
-    if (sp >= 0) H5Sclose(sp);
-    H5Dclose(d);
-    if (st) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return st;
-    }
+    am_status st =
+        am_h5r_read_num(c, path, H5T_NATIVE_DOUBLE, sizeof(double), 3, (void **)out, dd, &r);
+    if (st) return st;
+    *n = (size_t)dd[0] * (size_t)dd[1] * (size_t)dd[2];
     if (dims)
         for (int i = 0; i < 3; i++)
             dims[i] = (size_t)dd[i];

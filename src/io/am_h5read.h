@@ -51,4 +51,12 @@ am_status am_h5r_nomem(am_h5r *c, const char *what);
  * characters or more. Sets no error. */
 int am_h5r_has(am_h5r *c, const char *path);
 
+/* Reads the numeric (integer or float) dataset at path, of rank 0 to max_rank (at most 3),
+ * converted to memtype (elements of esize bytes) into *out, malloc'ed with at least one element.
+ * dims[0..2] get its extents, 1 past its rank (a scalar is 1 x 1 x 1); *rank its rank. Errors
+ * (AM_EINVAL: missing, not a dataset, not numeric, rank above max_rank, unreadable; AM_ENOMEM)
+ * leave *out NULL. */
+am_status am_h5r_read_num(am_h5r *c, const char *path, hid_t memtype, size_t esize, int max_rank,
+                          void **out, hsize_t dims[3], int *rank);
+
 #endif

@@ -17,44 +17,15 @@ static void *xmalloc(size_t n, size_t size) {
 
 /* --- datasets --- */
 
-/* Reads a numeric dataset of rank 0, 1 or 2 converted to memtype. *out is malloc'ed (at least one
- * element); dims[1] is 1 for rank < 2 and dims[0] is 1 for scalars. */
+/* Reads a numeric dataset of rank 0, 1 or 2 converted to memtype (am_h5r_read_num). *out is
+ * malloc'ed (at least one element); dims[1] is 1 for rank < 2 and dims[0] is 1 for scalars. */
 static am_status read_num(am_h5r *c, const char *path, hid_t memtype, size_t esize, void **out,
                           hsize_t dims[2], int *rank) {
-    *out = NULL;
-    if (!am_h5r_has(c, path)) return am_h5r_fail(c, AM_EINVAL, "'%s' is missing", path);
-    hid_t d = H5Dopen2(c->file, path, H5P_DEFAULT);
-    if (d < 0) return am_h5r_fail(c, AM_EINVAL, "'%s' is not a dataset", path);
-    hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
-    am_status st = AM_OK;
-    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    hsize_t dd[2] = {1, 1};
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = am_h5r_fail(c, AM_EINVAL, "'%s' is not numeric", path);
-    } else if (r < 0 || r > 2) {
-        st = am_h5r_fail(c, AM_EINVAL, "'%s' has rank %d; expected 1 or 2", path, r);
-    } else {
-        if (r > 0) H5Sget_simple_extent_dims(sp, dd, NULL);
-        size_t n = (size_t)dd[0] * (size_t)dd[1];
-        *out = xmalloc(n, esize);
-        if (!*out)
-            st = am_h5r_nomem(c, path);
-        else if (n > 0 && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-            st = am_h5r_fail(c, AM_EINVAL, "'%s' cannot be read", path);
-    }
-    if (ty >= 0) H5Tclose(ty);
-    if (sp >= 0) H5Sclose(sp);
-    H5Dclose(d);
-    if (st) {
-        free(*out);
-        *out = NULL;
-        return st;
-    }
-    dims[0] = dd[0];
-    dims[1] = dd[1];
-    *rank = r;
-    return AM_OK;
+    hsize_t d3[3];
+    am_status st = am_h5r_read_num(c, path, memtype, esize, 2, out, d3, rank);
+    dims[0] = d3[0];
+    dims[1] = d3[1];
+    return st;
 }
 
 /* A 1-D (or scalar) array of the given memory type. */
