@@ -11,6 +11,7 @@
 
 #include "am_h5cols.h"
 #include "am_rng.h"
+#include "am_search.h"
 #include "am_tdstats.h"
 
 /* ================================================================ CSV */
@@ -974,15 +975,7 @@ static am_status ob_reward_reverse(actx *x, items *it, const char *apath) {
     for (size_t i = 0; i < ne; i++) {
         int k = (int)ek[i];
         if (!((k == kr || k == ko) && (int)es[i] == 1)) continue;
-        size_t lo = 0, hi = nb;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (bt[mid] < et[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        size_t j = lo;
+        size_t j = am_lower_bound(bt, nb, et[i]);
         while (j < nb && !(sp[j] > 0))
             j++;
         double s0 = et[i], s1 = j < nb ? bt[j] : bt[nb - 1];

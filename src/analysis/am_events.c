@@ -1,6 +1,7 @@
 /* am_events: ripple and multi-unit synchrony detection, ripple spectrum. See am_events.h. */
 #include "am_events.h"
 #include "am_rng.h"
+#include "am_search.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -187,30 +188,14 @@ static int am_ev_cmp_double(const void *a, const void *b) {
 static int am_ev_still(const am_recording *r, double start, double stop, double peak_t,
                        double max_speed) {
     if (!r->speed || !r->t || r->n_pos == 0) return 1;
-    size_t lo = 0, hi = r->n_pos; /* first sample with t >= start */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->t[mid] < start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = am_lower_bound(r->t, r->n_pos, start); /* first sample with t >= start */
     size_t k = 0;
     while (lo + k < r->n_pos && r->t[lo + k] < stop)
         k++;
     double med;
     if (k == 0) {
-        size_t j = 0; /* last sample at or before peak_t, clamped */
-        lo = 0;
-        hi = r->n_pos;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (r->t[mid] <= peak_t)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        j = lo > 0 ? lo - 1 : 0;
+        size_t up = am_upper_bound(r->t, r->n_pos, peak_t); /* last sample at or before peak_t */
+        size_t j = up > 0 ? up - 1 : 0;                     /* clamped */
         med = isnan(r->speed[j]) ? 0.0 : r->speed[j];
     } else {
         double *v = malloc(k * sizeof *v);

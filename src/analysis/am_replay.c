@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "am_rng.h"
+#include "am_search.h"
 
 /* The hot vector loops are also compiled for AVX2 and picked at run time where the CPU has it
  * (GCC's function multi-versioning, ELF x86-64 only). AVX2 has no FMA and the project builds with
@@ -158,32 +159,6 @@ static void rp_work_free(rp_work *w) {
     memset(w, 0, sizeof *w);
 }
 
-/* Lower bound: first index with v[i] >= x (v non-decreasing). */
-static size_t rp_lower(const double *v, size_t n, double x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Upper bound: first index with v[i] > x. */
-static size_t rp_upper(const double *v, size_t n, double x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] <= x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Radon geometry of a path for K time bins: grid size G and, per fine point i < F, the band's
  * first entry lo[i] and width w[i]. Returns G. */
 static int rp_geom(const double *x, int P, int K, double band, int *lo, int *w, int count_only) {
@@ -196,8 +171,8 @@ static int rp_geom(const double *x, int P, int K, double band, int *lo, int *w, 
     const int F = (G - 1) * (K - 1) + 1;
     for (int i = 0; i < F; i++) {
         const double y = glo + (double)i * h;
-        const int a = (int)rp_lower(x, (size_t)P, y - band);
-        const int b = (int)rp_upper(x, (size_t)P, y + band);
+        const int a = (int)am_lower_bound(x, (size_t)P, y - band);
+        const int b = (int)am_upper_bound(x, (size_t)P, y + band);
         lo[i] = a;
         w[i] = b > a ? b - a : 0;
     }
@@ -751,8 +726,8 @@ static int rp_event(const rp_ctx *c, int e, const am_event_in *ev, am_replay_res
     const double span = ev->stop - ev->start - p->bin_s;
     const int K = span >= 0.0 ? (int)floor(span / p->step_s + 1e-9) + 1 : 0;
     r->n_bins = K;
-    const size_t i0 = rp_lower(c->st, c->n_spikes, ev->start);
-    const size_t i1 = rp_lower(c->st, c->n_spikes, ev->stop);
+    const size_t i0 = am_lower_bound(c->st, c->n_spikes, ev->start);
+    const size_t i1 = am_lower_bound(c->st, c->n_spikes, ev->stop);
     /* active cells */
     w.cntu = calloc((size_t)(N > 0 ? N : 1), sizeof(int));
     if (!w.cntu) goto nomem;

@@ -8,6 +8,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "am_h5cols.h"
+#include "am_search.h"
 
 #define W 0.25       /* window of the peak search (s) */
 #define CUE_LIN 0.05 /* a cue is a start within this of the track's start (m) */
@@ -29,19 +30,6 @@ static int cmp_pair(const void *a, const void *b) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-/* First index i of sorted v[0..n) with v[i] >= x. */
-static size_t lower_bound(const double *v, size_t n, double x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 static size_t lower_bound_pair(const tpair *v, size_t n, double x) {
@@ -205,7 +193,7 @@ static am_status trials(const session_cols *s, am_tdstats *t, am_error *err) {
             dip += lived[q].d;
         double vs = 0;
         size_t vn = 0;
-        for (size_t q = lower_bound(s->vt, s->nvt, a + VTA_LO);
+        for (size_t q = am_lower_bound(s->vt, s->nvt, a + VTA_LO);
              q < s->nvt && s->vt[q] <= a + VTA_HI; q++) {
             vs += s->vr[q];
             vn++;

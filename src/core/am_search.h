@@ -1,0 +1,34 @@
+/* am_search: binary searches on arrays of doubles sorted in non-decreasing order (NaN-free).
+ * Header-only, so that the hot loops that call them can inline them. */
+#ifndef AM_SEARCH_H
+#define AM_SEARCH_H
+
+#include <stddef.h>
+
+/* First index i of v[0..n) with v[i] >= x; n if none. */
+static inline size_t am_lower_bound(const double *v, size_t n, double x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* First index i of v[0..n) with v[i] > x; n if none. */
+static inline size_t am_upper_bound(const double *v, size_t n, double x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#endif
