@@ -6,18 +6,11 @@
 #include "am_net.h"
 #include "am_sim.h"
 #include "am_test.h"
+#include "am_test_net.h"
 #include "am_test_sim.h"
 
 static am_net_params small_params(int n_e, int n_i) {
-    am_net_params p = am_net_params_default();
-    p.n_e = n_e;
-    p.n_i = n_i;
-    p.ee.p = fmin(1.0, 0.1 * 8000.0 / n_e);
-    p.ei.p = fmin(1.0, 0.1 * 8000.0 / n_e);
-    p.ie.p = fmin(1.0, 0.25 * 150.0 / n_i);
-    p.ii.p = fmin(1.0, 0.25 * 150.0 / n_i);
-    p.seed = p.connect_seed = 7;
-    return p;
+    return am_test_net_params(n_e, n_i, 7);
 }
 
 static void silence_contract(void) {
