@@ -602,7 +602,7 @@ static const double *col(actx *x, int sess, const char *path, size_t *n, size_t 
 }
 
 static int attr(actx *x, const char *obj, const char *name, double *v) {
-    return am_h5cols_attr_f64(&x->c, obj, name, v);
+    return am_h5r_attr_f64(&x->c, obj, name, v);
 }
 
 /* Opens the session file of the analysis (see the header); 1 if open. */

@@ -91,28 +91,6 @@ done:
     return st;
 }
 
-int am_h5cols_attr_f64(am_h5r *c, const char *obj, const char *name, double *v) {
-    if (!am_h5r_has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
-    hid_t a = H5Aopen_by_name(c->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) return 0;
-    hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
-    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    hssize_t npts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : 0;
-    int ok = 0;
-    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npts >= 1) {
-        double *buf = malloc(sizeof(double) * (size_t)npts);
-        if (buf && H5Aread(a, H5T_NATIVE_DOUBLE, buf) >= 0) {
-            *v = buf[0];
-            ok = 1;
-        }
-        free(buf);
-    }
-    if (sp >= 0) H5Sclose(sp);
-    if (ty >= 0) H5Tclose(ty);
-    H5Aclose(a);
-    return ok;
-}
-
 int am_h5cols_index(char *const *names, size_t n, const char *name) {
     for (size_t i = 0; i < n; i++)
         if (names[i] && !strcmp(names[i], name)) return (int)i;

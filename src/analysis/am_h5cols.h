@@ -1,6 +1,7 @@
-/* am_h5cols: reading the columns, arrays and attributes of HDF5 files written by am_session
- * (session files, analysis files), for the modules that compute statistics from such files
- * (am_tdstats, am_compare). Messages follow am_h5read: "<kind> '<path>': <what>".
+/* am_h5cols: reading the columns and arrays of HDF5 files written by am_session (session files,
+ * analysis files), for the modules that compute statistics from such files (am_tdstats,
+ * am_compare); their attributes: am_h5r_attr_f64 (am_h5read.h). Messages follow am_h5read:
+ * "<kind> '<path>': <what>".
  *
  * Every function takes an am_h5r whose file is open (am_h5read.h). Arrays are malloc'ed (at least
  * one element, so a 0-length array is never NULL on success); the caller frees them. */
@@ -21,10 +22,6 @@ am_status am_h5cols_f64(am_h5r *c, const char *path, double **out, size_t *n, si
  * with am_h5cols_strs_free. */
 am_status am_h5cols_strs(am_h5r *c, const char *path, char ***out, size_t *n);
 void am_h5cols_strs_free(char **s, size_t n);
-
-/* The numeric attribute `name` of object `obj` (its first element) in *v: 1 if it exists and is
- * numeric, else 0 (*v untouched). Sets no error. */
-int am_h5cols_attr_f64(am_h5r *c, const char *obj, const char *name, double *v);
 
 /* Index of `name` among the strings names[0..n), or -1. */
 int am_h5cols_index(char *const *names, size_t n, const char *name);

@@ -51,6 +51,10 @@ am_status am_h5r_nomem(am_h5r *c, const char *what);
  * characters or more. Sets no error. */
 int am_h5r_has(am_h5r *c, const char *path);
 
+/* The numeric attribute `name` of object `obj` (its first element, if it is an array) in *v: 1 if
+ * it exists and is numeric, 0 otherwise (*v untouched). Sets no error. */
+int am_h5r_attr_f64(am_h5r *c, const char *obj, const char *name, double *v);
+
 /* Reads the numeric (integer or float) dataset at path, of rank 0 to max_rank (at most 3),
  * converted to memtype (elements of esize bytes) into *out, malloc'ed with at least one element.
  * dims[0..2] get its extents, 1 past its rank (a scalar is 1 x 1 x 1); *rank its rank. Errors

@@ -205,30 +205,6 @@ static int attr_str(am_h5r *c, const char *obj, const char *name, char *buf, siz
     return ok;
 }
 
-/* Reads numeric scalar attribute `name` of `obj` (first element if it is an array). Returns 1 if
- * it exists and is numeric, 0 otherwise. */
-static int attr_f64(am_h5r *c, const char *obj, const char *name, double *v) {
-    if (!am_h5r_has(c, obj) || H5Aexists_by_name(c->file, obj, name, H5P_DEFAULT) <= 0) return 0;
-    hid_t a = H5Aopen_by_name(c->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) return 0;
-    hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
-    int ok = 0;
-    hssize_t npts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : 0;
-    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npts >= 1) {
-        double *buf = malloc((size_t)npts * sizeof *buf);
-        if (buf && H5Aread(a, H5T_NATIVE_DOUBLE, buf) >= 0) {
-            *v = buf[0];
-            ok = 1;
-        }
-        free(buf);
-    }
-    if (sp >= 0) H5Sclose(sp);
-    if (ty >= 0) H5Tclose(ty);
-    H5Aclose(a);
-    return ok;
-}
-
 /* --- shared helpers --- */
 
 static int cmp_double(const void *a, const void *b) {
@@ -489,7 +465,7 @@ static am_status ammon_track(am_h5r *c, am_recording *r) {
     int *edges = NULL, *site_node = NULL;
     size_t nn = 0, ne = 0, ns = 0, nsn = 0;
     am_status st = AM_OK;
-    if (!attr_f64(c, "/maze", "track_width_m", &width) || !(width > 0))
+    if (!am_h5r_attr_f64(c, "/maze", "track_width_m", &width) || !(width > 0))
         return am_h5r_fail(c, AM_EINVAL, "'/maze' has no positive attribute 'track_width_m'");
     st = read_mat(c, "/maze/nodes", H5T_NATIVE_DOUBLE, sizeof(double), 2, (void **)&nodes, &nn);
     if (!st) st = read_mat(c, "/maze/edges", H5T_NATIVE_INT, sizeof(int), 2, (void **)&edges, &ne);
@@ -602,9 +578,9 @@ static am_status ammon_lfp(am_h5r *c, am_recording *r) {
     if (!am_h5r_has(c, "/lfp/broadband")) return AM_OK;
     am_status st = read_vec(c, "/lfp/broadband", &r->lfp, &r->n_lfp);
     if (st) return st;
-    if (!attr_f64(c, "/lfp", "rate_hz", &r->lfp_rate) || !(r->lfp_rate > 0))
+    if (!am_h5r_attr_f64(c, "/lfp", "rate_hz", &r->lfp_rate) || !(r->lfp_rate > 0))
         return am_h5r_fail(c, AM_EINVAL, "'/lfp' has no positive attribute 'rate_hz'");
-    if (!attr_f64(c, "/lfp", "t0_s", &r->lfp_t0)) r->lfp_t0 = 0;
+    if (!am_h5r_attr_f64(c, "/lfp", "t0_s", &r->lfp_t0)) r->lfp_t0 = 0;
     return AM_OK;
 }
 
@@ -680,8 +656,8 @@ static am_status series_data(am_h5r *c, const char *series, double **out, size_t
     *n = (size_t)dims[0];
     *cols = (size_t)dims[1];
     double conv = 1, off = 0;
-    if (!attr_f64(c, path, "conversion", &conv)) conv = 1;
-    if (!attr_f64(c, path, "offset", &off)) off = 0;
+    if (!am_h5r_attr_f64(c, path, "conversion", &conv)) conv = 1;
+    if (!am_h5r_attr_f64(c, path, "offset", &off)) off = 0;
     if (conv != 1 || off != 0)
         for (size_t i = 0; i < *n * *cols; i++)
             (*out)[i] = (*out)[i] * conv + off;
@@ -718,7 +694,7 @@ static am_status series_times(am_h5r *c, const char *series, size_t n, double **
     if (st) return st;
     *t0 = m ? s0[0] : 0;
     free(s0);
-    if (!attr_f64(c, path, "rate", rate) || !(*rate > 0))
+    if (!am_h5r_attr_f64(c, path, "rate", rate) || !(*rate > 0))
         return am_h5r_fail(c, AM_EINVAL, "'%s' has no positive attribute 'rate'", path);
     *t = xmalloc(n, sizeof **t);
     if (!*t) return am_h5r_nomem(c, "sample times");
@@ -1089,7 +1065,7 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
         st = am_error_set(err, AM_EIO, "recording '%s' cannot be opened", r->path);
         goto done;
     }
-    if (!am_h5r_has(&c, "/network/spikes/t") || !attr_f64(&c, "/network", "n_e", &n_e) ||
+    if (!am_h5r_has(&c, "/network/spikes/t") || !am_h5r_attr_f64(&c, "/network", "n_e", &n_e) ||
         !(n_e >= 1)) {
         st = am_h5r_fail(
             &c, AM_EINVAL,

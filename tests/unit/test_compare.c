@@ -345,8 +345,8 @@ static void h5cols_read(void) {
     CHECK(am_h5cols_index(str, n, "rest") == 1 && am_h5cols_index(str, n, "walk") == -1);
     am_h5cols_strs_free(str, n);
     double x = 0;
-    CHECK(am_h5cols_attr_f64(&c, "/a", "x", &x) == 1 && x == 2.5);
-    CHECK(am_h5cols_attr_f64(&c, "/a", "y", &x) == 0 && x == 2.5);
+    CHECK(am_h5r_attr_f64(&c, "/a", "x", &x) == 1 && x == 2.5);
+    CHECK(am_h5r_attr_f64(&c, "/a", "y", &x) == 0 && x == 2.5);
     v = NULL;
     CHECK(am_h5cols_f64(&c, "/a/none", &v, &n, NULL, NULL) != AM_OK);
     CHECK_STR_CONTAINS(err.msg, "cmp_cols.h5");
