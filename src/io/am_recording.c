@@ -1001,14 +1001,23 @@ done:
     return r;
 }
 
-void am_recording_free(am_recording *r) {
-    if (!r) return;
-    free(r->path);
-    free(r->format);
+/* Frees the units' spikes (ragged layout and stream), leaving NULLs, before they are replaced. */
+static void drop_units(am_recording *r) {
     free(r->index);
     free(r->spike_times);
     free(r->st);
     free(r->su);
+    r->index = NULL;
+    r->spike_times = NULL;
+    r->st = NULL;
+    r->su = NULL;
+}
+
+void am_recording_free(am_recording *r) {
+    if (!r) return;
+    free(r->path);
+    free(r->format);
+    drop_units(r);
     free(r->t);
     free(r->x);
     free(r->y);
@@ -1110,14 +1119,7 @@ am_status am_recording_use_network(am_recording *r, am_error *err) {
     }
     for (size_t i = 0; i < nt; i++)
         if (pop[i] == 0) times[fill[cell[i]]++] = t[i];
-    free(r->index);
-    free(r->spike_times);
-    free(r->st);
-    free(r->su);
-    r->index = NULL;
-    r->spike_times = NULL;
-    r->st = NULL;
-    r->su = NULL;
+    drop_units(r);
     st = finish_units(&c, r, "/network/spikes", idx, nu, times, ns);
     idx = NULL; /* owned by r now */
     times = NULL;
@@ -1178,10 +1180,7 @@ am_status am_recording_keep_units(am_recording *r, const int *keep, int n, am_er
             su[w++] = map[r->su[i]];
         }
     free(map);
-    free(r->index);
-    free(r->spike_times);
-    free(r->st);
-    free(r->su);
+    drop_units(r);
     r->index = idx;
     r->spike_times = times;
     r->st = st;
