@@ -1,5 +1,6 @@
 /* am_stdp: pair-based STDP with exponential traces. See am_stdp.h. */
 #include "am_stdp.h"
+#include "am_search.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -136,18 +137,6 @@ void am_stdp_begin_step(am_stdp *st, const int *pre_spikes, int n_pre_spikes) {
     }
 }
 
-/* First index in [a, b) of sorted `post` with post[k] >= x. */
-static size_t lower_bound_u32(const uint32_t *post, size_t a, size_t b, uint32_t x) {
-    while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (post[m] < x)
-            a = m + 1;
-        else
-            b = m;
-    }
-    return a;
-}
-
 void am_stdp_apply_range(am_stdp *st, const int *pre_spikes, int n_pre_spikes,
                          const int *post_spikes, int n_post_spikes, int post_lo, int post_hi) {
     if (!st || !st->enabled) return;
@@ -173,8 +162,8 @@ void am_stdp_apply_range(am_stdp *st, const int *pre_spikes, int n_pre_spikes,
             const uint32_t *post;
             size_t first;
             size_t n = am_projection_row(pr, i, &post, &first);
-            size_t a = lower_bound_u32(post, 0, n, (uint32_t)post_lo);
-            size_t b = lower_bound_u32(post, a, n, (uint32_t)post_hi);
+            size_t a = am_lower_bound_u32(post, 0, n, (uint32_t)post_lo);
+            size_t b = am_lower_bound_u32(post, a, n, (uint32_t)post_hi);
             for (size_t k = a; k < b; k++) {
                 const double x = xpost[post[k]];
                 if (x != 0.0) w[first + k] = clip_w((double)w[first + k] + a_ac * x, w_max);

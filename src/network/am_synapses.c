@@ -1,6 +1,7 @@
 /* am_synapses: sparse projections with delays and dual-exponential conductances. See
  * am_synapses.h. */
 #include "am_synapses.h"
+#include "am_search.h"
 
 #include <limits.h>
 #include <math.h>
@@ -363,18 +364,6 @@ void am_projection_set_pre_gain(am_projection *pr, const double *gain) {
     if (pr) pr->pre_gain = gain;
 }
 
-/* First index in [a, b) of sorted `post` with post[k] >= x. */
-static size_t lower_bound_u32(const uint32_t *post, size_t a, size_t b, uint32_t x) {
-    while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (post[m] < x)
-            a = m + 1;
-        else
-            b = m;
-    }
-    return a;
-}
-
 void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spikes, long step,
                                  int post_lo, int post_hi) {
     if (!pr || !spikes || n_spikes <= 0) return;
@@ -393,8 +382,8 @@ void am_projection_deliver_range(am_projection *pr, const int *spikes, int n_spi
         const float g = (float)(pr->pre_gain ? scale * pr->pre_gain[i] : scale);
         size_t a = pr->row[i], b = pr->row[i + 1];
         if (!full) {
-            a = lower_bound_u32(pr->post, a, b, (uint32_t)post_lo);
-            b = lower_bound_u32(pr->post, a, b, (uint32_t)post_hi);
+            a = am_lower_bound_u32(pr->post, a, b, (uint32_t)post_lo);
+            b = am_lower_bound_u32(pr->post, a, b, (uint32_t)post_hi);
         }
         if (!pr->d8 && !pr->d16) { /* one delay: one ring slot for the whole row */
             long slot = base + pr->min_delay;
@@ -559,7 +548,7 @@ int am_projection_delay(const am_projection *pr, size_t k) {
 long am_projection_find(const am_projection *pr, int pre, int post) {
     if (!pr || pre < 0 || pre >= pr->n_pre || post < 0 || post >= pr->n_post) return -1;
     size_t a = pr->row[pre], b = pr->row[pre + 1];
-    size_t k = lower_bound_u32(pr->post, a, b, (uint32_t)post);
+    size_t k = am_lower_bound_u32(pr->post, a, b, (uint32_t)post);
     if (k < b && pr->post[k] == (uint32_t)post) return (long)k;
     return -1;
 }
