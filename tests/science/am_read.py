@@ -87,3 +87,11 @@ def finish(results):
     npass = sum(1 for r in results if r)
     print(f"{npass} passed, {len(results) - npass} failed")
     sys.exit(0 if all(results) else 1)
+
+
+def verdict(fails):
+    """Prints each failure ("FAIL: ...") and PASS or FAILED; the exit status (1 if any failed)."""
+    for m in fails:
+        print("FAIL:", m)
+    print("PASS" if not fails else "FAILED")
+    return 1 if fails else 0

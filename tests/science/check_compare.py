@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 
+from am_read import verdict
+
 AMMON = os.environ["AMMON"]
 
 
@@ -48,10 +50,7 @@ def main():
                             capture_output=True, text=True)
     if strict.returncode != (3 if fails else 0):
         fails.append(f"--strict exited {strict.returncode}: {strict.stderr.strip()}")
-    for m in fails:
-        print("FAIL:", m)
-    print("PASS" if not fails else "FAILED")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ import sys
 
 import h5py
 
+from am_read import verdict
+
 AMMON = os.environ["AMMON"]
 OBS = "decode_error_run_m,fraction_significant"
 
@@ -78,7 +80,7 @@ def main():
         for o in OBS.split(","):
             r = rows[o]
             print(f"  {o}: {r['value']:.4g} (95% CI {r['ci'][0]:.4g}..{r['ci'][1]:.4g} over "
-                  f"{r['n']} draws), window {r['lo']}..{r['hi']}: {r['result']}")
+                  f"{r['n']} {'draws' if draws > 1 else r['over']}), window {r['lo']}..{r['hi']}: {r['result']}")
             if r["result"] != "pass":
                 fails.append(f"{name}: {o} = {r['value']:.4g} outside {r['lo']}..{r['hi']}")
         # 2. the direction of the effect: means over draws against the all-cell analysis
@@ -90,10 +92,7 @@ def main():
         if sum(er) / len(er) <= full["decode_error_median_m"]:
             fails.append(f"{name}: the sample's decoding error ({er}) is not above the all-cell "
                          f"one ({full['decode_error_median_m']:.4f} m)")
-    for m in fails:
-        print("FAIL:", m)
-    print("PASS" if not fails else "FAILED")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":

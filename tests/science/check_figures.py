@@ -29,6 +29,8 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 
+from am_read import verdict
+
 SRC = os.environ.get("AMMON_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 
@@ -105,10 +107,7 @@ def main():
                 n_png += 1
                 print(f"ok {name}: {fig}.png ({os.path.getsize(png) // 1000} kB)")
     print(f"{len(sources)} notebooks, {n_png} good PNGs")
-    for m in fails:
-        print("FAIL:", m)
-    print("PASS" if not fails else "FAILED")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":

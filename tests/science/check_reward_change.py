@@ -36,6 +36,8 @@ import h5py
 import numpy as np
 from scipy.stats import beta
 
+from am_read import verdict
+
 
 def phases(run, an):
     f, a = h5py.File(run, "r"), h5py.File(an, "r")
@@ -128,10 +130,7 @@ def main():
         fails.append("some seed has no more reverse replays after the raise")
     if rv[0] == 0 or fw[0] == 0:
         fails.append("no reverse or no forward replays before the change: nothing to compare")
-    for m in fails:
-        print("FAIL:", m)
-    print("PASS" if not fails else "FAILED")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":

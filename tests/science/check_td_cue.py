@@ -30,6 +30,8 @@ import h5py
 import numpy as np
 from scipy.stats import spearmanr
 
+from am_read import verdict
+
 W = 0.25
 
 
@@ -118,10 +120,7 @@ def main():
         print(f"[{sys.argv[3]}] rho = {rb:.2f}; at reward/between/cue: {int(rwb.sum())}/"
               f"{int(mb.sum())}/{int(cb.sum())}; peaks every 5th: "
               + " ".join(f"{p:.2f}" for p in pb[::5]))
-    for m in fails:
-        print("FAIL:", m)
-    print("PASS" if not fails else "FAILED")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":
